@@ -1,0 +1,46 @@
+# mcp-kubernetes: the two commands are `make run` and `make test`.
+#   make run   ARGS="--transport=streamable-http"  installs what is missing, builds, starts the server
+#   make test                                       installs, builds, starts the test cluster, runs every test
+#   make build | make unit | make lint | make format | make cluster-up | make cluster-down | make clean
+SHELL := /bin/bash
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+BIN := $(BUILD_DIR)/src/app/mcp-kubernetes
+ARGS ?=
+
+.PHONY: all deps build run test unit lint format cluster-up cluster-down clean
+
+all: build
+
+deps:
+	@scripts/install-deps build
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	@ninja -C $(BUILD_DIR)
+
+run: build
+	$(BIN) serve $(ARGS)
+
+unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure
+
+test:
+	@scripts/test-all
+
+lint: deps
+	@scripts/lint
+
+format: deps
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+cluster-up:
+	@tests/cluster/up
+
+cluster-down:
+	@tests/cluster/down
+
+clean:
+	rm -rf $(BUILD_DIR)

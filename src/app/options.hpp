@@ -1,0 +1,110 @@
+/// @file
+/// @brief Everything `mcp-kubernetes serve` can be told (SPEC §8), as plain data.
+///
+/// `add_serve_flags` declares every flag on a CLI11 command (names, defaults, env vars, help);
+/// `validate` checks the combination and returns the first problem with the flag it concerns.
+/// Nothing here starts anything.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "policy/config.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace mcpk::app {
+
+struct KubeOptions {
+  std::string kubeconfig;  ///< explicit kubeconfig path (else KUBECONFIG, else ~/.kube/config)
+  std::string context;     ///< starting context (else the kubeconfig's current-context)
+  bool in_cluster = false;
+  double qps_limit = 20;
+  int burst_limit = 30;
+  std::string tool_timeout = "30s";
+  std::int64_t max_response_bytes = 128 * 1024;
+  bool show_secret_values = false;
+};
+
+struct HttpOptions {
+  std::string transport = "stdio";  ///< stdio | streamable-http
+  std::string http_addr = ":8080";
+  std::string http_endpoint = "/mcp";
+  bool disable_streaming = false;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::vector<std::string> allowed_origins;
+  std::int64_t max_body_bytes = 4 * 1024 * 1024;
+  int max_sessions = 10000;
+  std::string session_idle_timeout = "30m";
+  std::string shutdown_timeout = "10s";
+};
+
+struct OAuthOptions {
+  bool enable = false;
+  std::string base_url;
+  std::string provider = "dex";  ///< dex | google
+  std::string google_client_id, google_client_secret, google_client_secret_file;
+  std::string dex_issuer_url, dex_client_id, dex_client_secret, dex_client_secret_file, dex_connector_id;
+  std::string dex_ca_file;
+  std::string registration_token, registration_token_file;
+  bool allow_public_registration = false;
+  bool allow_insecure_auth_without_state = false;
+  int max_clients_per_ip = 10;
+  std::string encryption_key, encryption_key_file;
+  std::string storage_type = "memory";  ///< memory | valkey
+  std::string valkey_url, valkey_password;
+  bool valkey_tls = false;
+  std::string valkey_key_prefix = "mcp:";
+  bool downstream_oauth = false;
+  std::vector<std::string> trusted_audiences;
+  std::string access_token_ttl = "1h";
+  std::string refresh_token_ttl = "720h";
+};
+
+struct CapiOptions {
+  bool enable = false;
+  std::string mode = "impersonation";  ///< impersonation | sso-passthrough
+  std::string cache_ttl = "10m";
+  int cache_max_entries = 1000;
+  std::string ca_configmap_suffix = "-ca-public";
+  std::string kubeconfig_secret_suffix = "-kubeconfig";
+};
+
+struct TelemetryOptions {
+  std::string metrics_addr = ":9090";
+  bool enable_metrics = true;
+};
+
+struct ServeOptions {
+  bool debug = false;
+  std::string log_format = "text";  ///< text | json
+  KubeOptions kube;
+  policy::PolicyConfig policy;
+  HttpOptions http;
+  OAuthOptions oauth;
+  CapiOptions capi;
+  TelemetryOptions telemetry;
+};
+
+/// Declares every `serve` flag on `cmd`, bound to `o`; defaults are the initial values of `o`.
+void add_serve_flags(CLI::App& cmd, ServeOptions& o);
+
+/// Checks values and combinations. Reads secret files (to check they are readable), never
+/// prints their contents. The error message names the offending flag.
+Result<void> validate(const ServeOptions& o);
+
+/// Features this build accepts on the command line but cannot run yet: one line per feature
+/// naming its flag. `serve` refuses to start when the list is not empty, so that no flag is
+/// ever silently ignored.
+std::vector<std::string> unsupported_features(const ServeOptions& o);
+
+/// A one-line, credential-free summary of the effective configuration, for the start-up log.
+std::string describe(const ServeOptions& o);
+
+}  // namespace mcpk::app

@@ -1,0 +1,110 @@
+#include "app/options.hpp"
+
+#include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
+
+#include <vector>
+
+namespace mcpk::app {
+namespace {
+
+// Parses `args` as the `serve` command line; returns the CLI11 error text, or "" on success.
+std::string parse(ServeOptions& o, std::vector<std::string> args) {
+  CLI::App cmd{"serve"};
+  add_serve_flags(cmd, o);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector back to front
+  try {
+    cmd.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string validate_args(std::vector<std::string> args) {
+  ServeOptions o;
+  if (auto e = parse(o, std::move(args)); !e.empty()) return "parse: " + e;
+  auto r = validate(o);
+  return r ? "" : r.error().message;
+}
+
+}  // namespace
+
+TEST(ServeOptions, DefaultsMatchSpec) {
+  ServeOptions o;
+  ASSERT_EQ(parse(o, {}), "");
+  EXPECT_TRUE(o.policy.non_destructive);
+  EXPECT_FALSE(o.policy.dry_run);
+  EXPECT_EQ(o.kube.qps_limit, 20);
+  EXPECT_EQ(o.kube.burst_limit, 30);
+  EXPECT_EQ(o.kube.max_response_bytes, 128 * 1024);
+  EXPECT_EQ(o.kube.tool_timeout, "30s");
+  EXPECT_EQ(o.http.transport, "stdio");
+  EXPECT_EQ(o.http.http_addr, ":8080");
+  EXPECT_EQ(o.http.http_endpoint, "/mcp");
+  EXPECT_EQ(o.telemetry.metrics_addr, ":9090");
+  EXPECT_TRUE(validate(o));
+}
+
+TEST(ServeOptions, NonDestructiveCanBeTurnedOff) {
+  ServeOptions o;
+  ASSERT_EQ(parse(o, {"--non-destructive=false", "--dry-run"}), "");
+  EXPECT_FALSE(o.policy.non_destructive);
+  EXPECT_TRUE(o.policy.dry_run);
+  EXPECT_TRUE(validate(o));
+}
+
+TEST(ServeOptions, ListsAreCommaSeparated) {
+  ServeOptions o;
+  ASSERT_EQ(parse(o, {"--allowed-operations=get,list", "--denied-namespaces", "kube-*,secret-ns"}), "");
+  EXPECT_EQ(o.policy.allowed_operations, (std::vector<std::string>{"get", "list"}));
+  EXPECT_EQ(o.policy.denied_namespaces, (std::vector<std::string>{"kube-*", "secret-ns"}));
+}
+
+TEST(ServeOptions, BadValuesNameTheirFlag) {
+  EXPECT_NE(validate_args({"--transport=carrier-pigeon"}).find("--transport"), std::string::npos);
+  EXPECT_NE(validate_args({"--transport=sse"}).find("streamable-http"), std::string::npos);
+  EXPECT_NE(validate_args({"--qps-limit=0"}).find("--qps-limit"), std::string::npos);
+  EXPECT_NE(validate_args({"--tool-timeout=10"}).find("--tool-timeout"), std::string::npos);
+  EXPECT_NE(validate_args({"--http-addr=8080"}).find("--http-addr"), std::string::npos);
+  EXPECT_NE(validate_args({"--http-endpoint=mcp"}).find("--http-endpoint"), std::string::npos);
+  EXPECT_NE(validate_args({"--tls-cert-file=/etc/hostname"}).find("go together"), std::string::npos);
+  EXPECT_NE(validate_args({"--denied-operations=nuke"}).find("--denied-operations"), std::string::npos);
+  EXPECT_NE(validate_args({"--kubeconfig=/nonexistent/kc"}).find("--kubeconfig"), std::string::npos);
+  EXPECT_NE(validate_args({"--log-format=xml"}).find("--log-format"), std::string::npos);
+  EXPECT_NE(validate_args({"--dry-run"}).find("--dry-run"), std::string::npos);
+}
+
+TEST(ServeOptions, WrongTypeIsAParseError) {
+  EXPECT_NE(validate_args({"--qps-limit=fast"}).find("parse:"), std::string::npos);
+  EXPECT_NE(validate_args({"--no-such-flag"}).find("parse:"), std::string::npos);
+}
+
+TEST(ServeOptions, OAuthCombinations) {
+  EXPECT_NE(validate_args({"--enable-oauth"}).find("streamable-http"), std::string::npos);
+  EXPECT_NE(validate_args({"--transport=streamable-http", "--enable-oauth"}).find("--oauth-base-url"),
+            std::string::npos);
+  std::vector<std::string> dex = {"--transport=streamable-http", "--enable-oauth",
+                                  "--oauth-base-url=https://mcp.example.com",
+                                  "--dex-issuer-url=https://dex.example.com", "--dex-client-id=mcp"};
+  EXPECT_NE(validate_args(dex).find("--dex-client-secret"), std::string::npos);
+  dex.push_back("--dex-client-secret=s3cret");
+  EXPECT_EQ(validate_args(dex), "");
+  auto plain_http = dex;
+  plain_http[2] = "--oauth-base-url=http://mcp.example.com";
+  EXPECT_NE(validate_args(plain_http).find("https"), std::string::npos);
+  EXPECT_NE(validate_args({"--downstream-oauth"}).find("--enable-oauth"), std::string::npos);
+  EXPECT_NE(validate_args({"--enable-capi"}).find("--enable-capi"), std::string::npos);
+}
+
+TEST(ServeOptions, DescribeNeverShowsSecrets) {
+  ServeOptions o;
+  o.oauth.registration_token = "tok-123";
+  o.oauth.valkey_url = "redis://u:pw@valkey:6379";
+  auto text = describe(o);
+  EXPECT_EQ(text.find("tok-123"), std::string::npos);
+  EXPECT_EQ(text.find("pw@"), std::string::npos);
+  EXPECT_NE(text.find("registration-token=<redacted>"), std::string::npos);
+}
+
+}  // namespace mcpk::app

@@ -1,0 +1,28 @@
+/// @file
+/// @brief Structured logging to stderr (stdout belongs to the stdio transport).
+///
+/// `init_logging` installs the process-wide logger once, from `main`; afterwards use spdlog's
+/// free functions (`spdlog::info(...)`). Values that might be secrets go through redact.hpp.
+#pragma once
+
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace mcpk {
+
+enum class LogFormat { text, json };
+
+struct LogOptions {
+  LogFormat format = LogFormat::text;
+  bool debug = false;  ///< --debug: level debug instead of info
+};
+
+/// Parses "text" or "json".
+Result<LogFormat> parse_log_format(std::string_view s);
+
+/// Installs a stderr logger. JSON format writes one object per line:
+/// {"time":"...","level":"info","msg":"..."}.
+void init_logging(const LogOptions& options);
+
+}  // namespace mcpk
