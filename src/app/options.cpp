@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 
+#include "core/base64.hpp"
 #include "core/redact.hpp"
 
 namespace mcpk::app {
@@ -68,14 +71,25 @@ void add_http_flags(CLI::App& cmd, HttpOptions& h) {
       ->group(g);
   cmd.add_option("--http-endpoint", h.http_endpoint, "Path of the MCP endpoint")->capture_default_str()->group(g);
   cmd.add_flag("--disable-streaming", h.disable_streaming, "Answer POSTs with plain JSON; GET gives 405")->group(g);
-  cmd.add_option("--tls-cert-file", h.tls_cert_file, "TLS certificate (PEM) for the HTTP transport")->group(g);
-  cmd.add_option("--tls-key-file", h.tls_key_file, "TLS private key (PEM) for the HTTP transport")->group(g);
+  cmd.add_option("--tls-cert-file", h.tls_cert_file, "TLS certificate (PEM) for the HTTP transport")
+      ->envname("TLS_CERT_FILE")
+      ->group(g);
+  cmd.add_option("--tls-key-file", h.tls_key_file, "TLS private key (PEM) for the HTTP transport")
+      ->envname("TLS_KEY_FILE")
+      ->group(g);
   cmd.add_option("--allowed-origins", h.allowed_origins,
                  "Origins accepted besides localhost (comma-separated; DNS-rebinding protection)")
+      ->envname("ALLOWED_ORIGINS")
       ->delimiter(',')
       ->group(g);
-  cmd.add_option("--max-body-bytes", h.max_body_bytes, "Largest accepted request body (413 above)")
+  cmd.add_option("--max-request-size", h.max_request_size, "Largest accepted request body in bytes (413 above)")
+      ->envname("MAX_REQUEST_SIZE")
       ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--sse-endpoint", h.sse_endpoint, "Legacy SSE transport only; not offered (use streamable-http)")
+      ->group(g);
+  cmd.add_option("--message-endpoint", h.message_endpoint,
+                 "Legacy SSE transport only; not offered (use streamable-http)")
       ->group(g);
   cmd.add_option("--max-sessions", h.max_sessions, "Most concurrent MCP sessions")->capture_default_str()->group(g);
   cmd.add_option("--session-idle-timeout", h.session_idle_timeout, "Idle MCP sessions expire after this")
@@ -112,7 +126,13 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
   cmd.add_option("--dex-connector-id", o.dex_connector_id, "Dex connector to skip the connector chooser")
       ->envname("DEX_CONNECTOR_ID")
       ->group(g);
-  cmd.add_option("--dex-ca-file", o.dex_ca_file, "CA bundle for the Dex issuer's TLS certificate")->group(g);
+  cmd.add_option("--dex-ca-file", o.dex_ca_file, "CA bundle for the Dex issuer's TLS certificate")
+      ->envname("DEX_CA_FILE")
+      ->group(g);
+  cmd.add_option("--dex-k8s-authenticator-client-id", o.dex_k8s_authenticator_client_id,
+                 "Dex client whose audience Kubernetes accepts (cross-client tokens for downstream OAuth)")
+      ->envname("DEX_K8S_AUTHENTICATOR_CLIENT_ID")
+      ->group(g);
   cmd.add_option("--registration-token", o.registration_token, "Bearer token required for client registration")
       ->envname("MCP_REGISTRATION_TOKEN")
       ->group(g);
@@ -124,29 +144,78 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
   cmd.add_flag("--allow-insecure-auth-without-state", o.allow_insecure_auth_without_state,
                "Accept authorization requests without state (compatibility; unsafe)")
       ->group(g);
+  cmd.add_flag("--allow-private-oauth-urls", o.allow_private_oauth_urls,
+               "Allow OAuth/Dex URLs on private addresses or localhost")
+      ->group(g);
   cmd.add_option("--max-clients-per-ip", o.max_clients_per_ip, "Client registrations allowed per IP address")
       ->capture_default_str()
       ->group(g);
+  const char* r = "OAuth client registration and redirect URIs (secure by default)";
+  cmd.add_flag("--disable-production-mode", o.disable_production_mode,
+               "Allow http and private addresses in redirect URIs (development only)")
+      ->group(r);
+  cmd.add_flag("--allow-localhost-redirect-uris", o.allow_localhost_redirect_uris,
+               "Allow http://localhost redirect URIs (RFC 8252 native apps)")
+      ->group(r);
+  cmd.add_flag("--allow-private-ip-redirect-uris", o.allow_private_ip_redirect_uris,
+               "Allow RFC 1918 addresses in redirect URIs")
+      ->group(r);
+  cmd.add_flag("--allow-link-local-redirect-uris", o.allow_link_local_redirect_uris,
+               "Allow link-local (169.254.x.x) addresses in redirect URIs")
+      ->group(r);
+  cmd.add_flag("--disable-dns-validation", o.disable_dns_validation, "Do not resolve redirect URI hosts")->group(r);
+  cmd.add_flag("--disable-dns-validation-strict", o.disable_dns_validation_strict,
+               "Accept a redirect URI whose host does not resolve")
+      ->group(r);
+  cmd.add_flag("--disable-authorization-time-validation", o.disable_authorization_time_validation,
+               "Do not re-check redirect URIs at authorization time")
+      ->group(r);
+  cmd.add_option("--trusted-public-registration-schemes", o.trusted_public_registration_schemes,
+                 "Custom URI schemes that may register without a token (e.g. cursor,vscode)")
+      ->delimiter(',')
+      ->group(r);
+  cmd.add_flag("--disable-strict-scheme-matching", o.disable_strict_scheme_matching,
+               "Allow registrations mixing trusted and other schemes")
+      ->group(r);
+  cmd.add_flag("--enable-cimd", o.enable_cimd,
+               "Accept Client ID Metadata Documents (MCP 2025-11-25; --enable-cimd=false: off)")
+      ->envname("ENABLE_CIMD")
+      ->group(r);
+  cmd.add_flag("--cimd-allow-private-ips", o.cimd_allow_private_ips,
+               "Client ID Metadata Document URLs may resolve to private addresses")
+      ->envname("CIMD_ALLOW_PRIVATE_IPS")
+      ->group(r);
+  cmd.add_flag("--sso-allow-private-ips", o.sso_allow_private_ips, "SSO JWKS endpoints may be private addresses")
+      ->envname("SSO_ALLOW_PRIVATE_IPS")
+      ->group(r);
   cmd.add_option("--oauth-encryption-key", o.encryption_key,
                  "AES-256-GCM key (base64, 32 bytes) for stored upstream tokens (prefer the file)")
       ->envname("OAUTH_ENCRYPTION_KEY")
       ->group(g);
   cmd.add_option("--oauth-encryption-key-file", o.encryption_key_file, "File holding the encryption key")->group(g);
   cmd.add_option("--oauth-storage-type", o.storage_type, "Token storage: memory or valkey")
+      ->envname("OAUTH_STORAGE_TYPE")
       ->capture_default_str()
       ->group(g);
   cmd.add_option("--valkey-url", o.valkey_url, "Valkey/Redis address (host:port or redis[s]://...)")
       ->envname("VALKEY_URL")
       ->group(g);
   cmd.add_option("--valkey-password", o.valkey_password, "Valkey/Redis password")->envname("VALKEY_PASSWORD")->group(g);
-  cmd.add_flag("--valkey-tls", o.valkey_tls, "Use TLS to Valkey/Redis")->group(g);
+  cmd.add_flag("--valkey-tls", o.valkey_tls, "Use TLS to Valkey/Redis")->envname("VALKEY_TLS_ENABLED")->group(g);
   cmd.add_option("--valkey-key-prefix", o.valkey_key_prefix, "Key prefix in Valkey/Redis")
+      ->envname("VALKEY_KEY_PREFIX")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--valkey-db", o.valkey_db, "Valkey/Redis database number")
+      ->envname("VALKEY_DB")
       ->capture_default_str()
       ->group(g);
   cmd.add_flag("--downstream-oauth", o.downstream_oauth,
                "Call Kubernetes with the user's own OIDC ID token (cluster RBAC decides per user)")
       ->group(g);
-  cmd.add_option("--trusted-audiences", o.trusted_audiences, "Extra token audiences accepted (comma-separated)")
+  cmd.add_option("--oauth-trusted-audiences", o.trusted_audiences,
+                 "Client ids whose forwarded tokens are accepted (SSO; comma-separated)")
+      ->envname("OAUTH_TRUSTED_AUDIENCES")
       ->delimiter(',')
       ->group(g);
   cmd.add_option("--access-token-ttl", o.access_token_ttl, "Lifetime of issued access tokens")
@@ -159,15 +228,23 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
 
 void add_capi_flags(CLI::App& cmd, CapiOptions& c) {
   const char* g = "Cluster API federation";
-  cmd.add_flag("--enable-capi", c.enable, "Reach workload clusters through Cluster API (needs OAuth)")->group(g);
-  cmd.add_option("--capi-mode", c.mode, "impersonation or sso-passthrough")->capture_default_str()->group(g);
+  cmd.add_flag("--enable-capi", c.enable, "Reach workload clusters through Cluster API (needs OAuth)")
+      ->envname("CAPI_MODE_ENABLED")
+      ->group(g);
+  cmd.add_option("--capi-mode", c.mode, "impersonation or sso-passthrough")
+      ->envname("WC_AUTH_MODE")
+      ->capture_default_str()
+      ->group(g);
   cmd.add_option("--capi-cache-ttl", c.cache_ttl, "Lifetime of cached workload-cluster clients")
+      ->envname("CLIENT_CACHE_TTL")
       ->capture_default_str()
       ->group(g);
   cmd.add_option("--capi-cache-max-entries", c.cache_max_entries, "Most cached workload-cluster clients")
+      ->envname("CLIENT_CACHE_MAX_ENTRIES")
       ->capture_default_str()
       ->group(g);
   cmd.add_option("--capi-ca-configmap-suffix", c.ca_configmap_suffix, "Suffix of the CA ConfigMap (sso-passthrough)")
+      ->envname("WC_CA_CONFIGMAP_SUFFIX")
       ->capture_default_str()
       ->group(g);
   cmd.add_option("--capi-kubeconfig-secret-suffix", c.kubeconfig_secret_suffix,
@@ -181,7 +258,7 @@ void add_telemetry_flags(CLI::App& cmd, TelemetryOptions& t) {
   cmd.add_option("--metrics-addr", t.metrics_addr, "Prometheus /metrics listen address")
       ->capture_default_str()
       ->group(g);
-  cmd.add_flag("--enable-metrics", t.enable_metrics, "Serve Prometheus metrics (--enable-metrics=false: off)")
+  cmd.add_flag("--metrics-enabled", t.metrics_enabled, "Serve Prometheus metrics (--metrics-enabled=false: off)")
       ->group(g);
 }
 
@@ -238,6 +315,21 @@ Result<void> check_url(std::string_view flag, const std::string& url, bool requi
   return {};
 }
 
+// The AES-256-GCM key: base64 of exactly 32 bytes, given inline or in a file.
+Result<void> check_encryption_key(const OAuthOptions& o) {
+  std::string text = o.encryption_key;
+  if (text.empty() && !o.encryption_key_file.empty()) {
+    std::ifstream f(o.encryption_key_file);
+    std::getline(f, text);
+  }
+  if (text.empty()) return {};
+  auto key = base64_decode(text);
+  if (!key || key->size() != 32) {
+    return bad("oauth-encryption-key", "must be base64 of exactly 32 random bytes (e.g. openssl rand -base64 32)");
+  }
+  return {};
+}
+
 #define MCPK_TRY(expr)                    \
   do {                                    \
     if (auto r_ = (expr); !r_) return r_; \
@@ -276,7 +368,11 @@ Result<void> validate_http(const HttpOptions& h) {
       return bad("allowed-origins", fmt::format("\"{}\" is not an origin (e.g. https://app.example.com)", o));
     }
   }
-  if (h.max_body_bytes < 1024) return bad("max-body-bytes", "must be at least 1024");
+  if (h.max_request_size < 1024) return bad("max-request-size", "must be at least 1024");
+  if (!h.sse_endpoint.empty()) return bad("sse-endpoint", "the SSE transport is not offered; use streamable-http");
+  if (!h.message_endpoint.empty()) {
+    return bad("message-endpoint", "the SSE transport is not offered; use streamable-http");
+  }
   if (h.max_sessions < 1) return bad("max-sessions", "must be at least 1");
   MCPK_TRY(check_duration("session-idle-timeout", h.session_idle_timeout));
   MCPK_TRY(check_duration("shutdown-timeout", h.shutdown_timeout, true));
@@ -312,9 +408,27 @@ Result<void> validate_oauth(const ServeOptions& s) {
   }
   MCPK_TRY(check_secret_pair("registration-token", o.registration_token, o.registration_token_file));
   MCPK_TRY(check_secret_pair("oauth-encryption-key", o.encryption_key, o.encryption_key_file));
+  MCPK_TRY(check_encryption_key(o));
   if (o.max_clients_per_ip < 1) return bad("max-clients-per-ip", "must be at least 1");
+  for (const auto& scheme : o.trusted_public_registration_schemes) {
+    static constexpr std::string_view kRefused[] = {"javascript", "data", "file", "ftp", "http", "https"};
+    const bool syntax_ok = !scheme.empty() && std::isalpha(static_cast<unsigned char>(scheme[0])) &&
+                           std::ranges::all_of(scheme, [](char ch) {
+                             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '-' || ch == '.';
+                           });
+    if (!syntax_ok || std::ranges::find(kRefused, scheme) != std::end(kRefused)) {
+      return bad("trusted-public-registration-schemes",
+                 fmt::format("\"{}\" is not an acceptable custom URI scheme (RFC 3986; not javascript, data, file, "
+                             "ftp, http or https)",
+                             scheme));
+    }
+  }
+  if (o.valkey_db < 0) return bad("valkey-db", "must not be negative");
   if (o.storage_type == "valkey") {
     if (o.valkey_url.empty()) return bad("valkey-url", "is required with --oauth-storage-type=valkey");
+    if (o.encryption_key.empty() && o.encryption_key_file.empty()) {
+      return bad("oauth-encryption-key", "is required with --oauth-storage-type=valkey (tokens at rest are encrypted)");
+    }
   } else if (o.storage_type != "memory") {
     return bad("oauth-storage-type", fmt::format("\"{}\" is not one of: memory, valkey", o.storage_type));
   }

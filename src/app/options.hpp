@@ -38,8 +38,10 @@ struct HttpOptions {
   bool disable_streaming = false;
   std::string tls_cert_file;
   std::string tls_key_file;
+  std::string sse_endpoint;      ///< legacy SSE transport only (refused: not offered)
+  std::string message_endpoint;  ///< legacy SSE transport only (refused: not offered)
   std::vector<std::string> allowed_origins;
-  std::int64_t max_body_bytes = 4 * 1024 * 1024;
+  std::int64_t max_request_size = 5 * 1024 * 1024;
   int max_sessions = 10000;
   std::string session_idle_timeout = "30m";
   std::string shutdown_timeout = "10s";
@@ -52,15 +54,31 @@ struct OAuthOptions {
   std::string google_client_id, google_client_secret, google_client_secret_file;
   std::string dex_issuer_url, dex_client_id, dex_client_secret, dex_client_secret_file, dex_connector_id;
   std::string dex_ca_file;
+  std::string dex_k8s_authenticator_client_id;
   std::string registration_token, registration_token_file;
   bool allow_public_registration = false;
   bool allow_insecure_auth_without_state = false;
+  bool allow_private_oauth_urls = false;
   int max_clients_per_ip = 10;
+  // Redirect-URI and client-registration hardening (all secure by default).
+  bool disable_production_mode = false;
+  bool allow_localhost_redirect_uris = false;
+  bool allow_private_ip_redirect_uris = false;
+  bool allow_link_local_redirect_uris = false;
+  bool disable_dns_validation = false;
+  bool disable_dns_validation_strict = false;
+  bool disable_authorization_time_validation = false;
+  std::vector<std::string> trusted_public_registration_schemes;
+  bool disable_strict_scheme_matching = false;
+  bool enable_cimd = true;
+  bool cimd_allow_private_ips = false;
+  bool sso_allow_private_ips = false;
   std::string encryption_key, encryption_key_file;
   std::string storage_type = "memory";  ///< memory | valkey
   std::string valkey_url, valkey_password;
   bool valkey_tls = false;
   std::string valkey_key_prefix = "mcp:";
+  int valkey_db = 0;
   bool downstream_oauth = false;
   std::vector<std::string> trusted_audiences;
   std::string access_token_ttl = "1h";
@@ -78,7 +96,7 @@ struct CapiOptions {
 
 struct TelemetryOptions {
   std::string metrics_addr = ":9090";
-  bool enable_metrics = true;
+  bool metrics_enabled = true;
 };
 
 struct ServeOptions {

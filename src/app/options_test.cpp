@@ -97,6 +97,37 @@ TEST(ServeOptions, OAuthCombinations) {
   EXPECT_NE(validate_args({"--enable-capi"}).find("--enable-capi"), std::string::npos);
 }
 
+TEST(ServeOptions, ReferenceFlagsAccepted) {
+  ServeOptions o;
+  ASSERT_EQ(parse(o, {"--max-request-size=1048576", "--metrics-enabled=false", "--enable-cimd=false",
+                      "--trusted-public-registration-schemes=cursor,vscode", "--valkey-db=2"}),
+            "");
+  EXPECT_EQ(o.http.max_request_size, 1048576);
+  EXPECT_FALSE(o.telemetry.metrics_enabled);
+  EXPECT_FALSE(o.oauth.enable_cimd);
+  EXPECT_EQ(o.oauth.trusted_public_registration_schemes.size(), 2u);
+  EXPECT_NE(validate_args({"--sse-endpoint=/sse"}).find("streamable-http"), std::string::npos);
+}
+
+TEST(ServeOptions, EncryptionKeyMustBe32Bytes) {
+  std::vector<std::string> base = {"--transport=streamable-http",
+                                   "--enable-oauth",
+                                   "--oauth-base-url=https://mcp.example.com",
+                                   "--dex-issuer-url=https://dex.example.com",
+                                   "--dex-client-id=mcp",
+                                   "--dex-client-secret=s"};
+  auto short_key = base;
+  short_key.push_back("--oauth-encryption-key=c2hvcnQ=");
+  EXPECT_NE(validate_args(short_key).find("32"), std::string::npos);
+  auto good = base;
+  good.push_back("--oauth-encryption-key=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+  EXPECT_EQ(validate_args(good), "");
+  auto valkey = base;
+  valkey.push_back("--oauth-storage-type=valkey");
+  valkey.push_back("--valkey-url=localhost:6379");
+  EXPECT_NE(validate_args(valkey).find("--oauth-encryption-key"), std::string::npos);
+}
+
 TEST(ServeOptions, DescribeNeverShowsSecrets) {
   ServeOptions o;
   o.oauth.registration_token = "tok-123";
