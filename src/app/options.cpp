@@ -487,11 +487,17 @@ std::vector<std::string> unsupported_features(const ServeOptions& o) {
   std::vector<std::string> out;
   // The MCP server itself (protocol core, stdio and HTTP transports, tools) is delivered
   // feature by feature; until a feature lands, its flag is refused here rather than ignored.
-  out.push_back(
-      fmt::format("--transport={}: the MCP protocol core and transports are not yet supported", o.http.transport));
+  if (o.http.transport != "stdio") {
+    out.push_back(fmt::format("--transport={}: not yet supported (stdio is)", o.http.transport));
+  }
   if (o.oauth.enable) out.push_back("--enable-oauth: OAuth 2.1 is not yet supported");
   if (o.capi.enable) out.push_back("--enable-capi: Cluster API federation is not yet supported");
   if (o.kube.in_cluster) out.push_back("--in-cluster: in-cluster configuration is not yet supported");
+  const auto& p = o.policy;
+  if (!p.allowed_operations.empty() || !p.denied_operations.empty() || !p.allowed_namespaces.empty() ||
+      !p.denied_namespaces.empty() || !p.denied_resources.empty()) {
+    out.push_back("--allowed-/--denied-operations, -namespaces, -resources: not yet enforced by this build");
+  }
   return out;
 }
 

@@ -2,11 +2,28 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "kube/client.hpp"
+#include "kube/kubeconfig.hpp"
+#include "mcp/server.hpp"
+#include "tools/env.hpp"
+#include "transport/stdio.hpp"
 
 namespace mcpk::app {
+namespace {
+
+constexpr const char* kInstructions =
+    "Tools for Kubernetes clusters. Resource types resolve like kubectl (plural, singular, Kind, "
+    "short name, resource.group). Lists are paged: pass the returned continue token to get more. "
+    "Secret values are masked.";
+
+}  // namespace
 
 int run_serve(const ServeOptions& options) {
   if (auto ok = validate(options); !ok) {
@@ -19,7 +36,59 @@ int run_serve(const ServeOptions& options) {
     for (const auto& m : missing) spdlog::error("not yet supported: {}", m);
     return 3;
   }
-  return 0;
+  std::signal(SIGPIPE, SIG_IGN);  // a client that goes away must not kill us mid-write
+
+  // The kubeconfig is read once at start; clients connect lazily, so an unreachable context
+  // never delays start-up or other contexts.
+  auto kubeconfig = kube::load_kubeconfig(kube::default_loading_rules(options.kube.kubeconfig));
+  if (!kubeconfig) {
+    spdlog::error("{}", kubeconfig.error().message);
+    return 2;
+  }
+  if (!options.kube.context.empty() && !kubeconfig->contexts.contains(options.kube.context)) {
+    spdlog::error("--context: the kubeconfig has no context \"{}\"", options.kube.context);
+    return 2;
+  }
+  if (kubeconfig->contexts.empty()) {
+    spdlog::warn("no kubeconfig contexts found (KUBECONFIG / ~/.kube/config); tools will report it");
+  }
+
+  net::io_context io(1);
+  kube::TransportOptions transport_options{.qps = options.kube.qps_limit, .burst = options.kube.burst_limit};
+  kube::ClientPool pool(io.get_executor(), std::move(*kubeconfig), transport_options, options.kube.context);
+  tools::ToolEnv env{.pool = &pool,
+                     .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),
+                     .show_secret_values = options.kube.show_secret_values};
+
+  mcp::ServerOptions server_options;
+  server_options.tool_timeout = *parse_duration(options.kube.tool_timeout);
+  mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
+  tools::add_all_tools(server, env);
+  spdlog::info("{} tools, default context \"{}\"", server.visible_tools().size(), pool.default_context());
+
+  transport::StdioTransport stdio(io, server,
+                                  {.max_message_bytes = static_cast<std::size_t>(options.http.max_request_size)});
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", sig);
+    stdio.stop();
+  });
+  int exit_code = 0;
+  net::co_spawn(io, stdio.run(), [&](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::critical("stdio transport failed: {}", ex.what());
+        exit_code = 1;
+      }
+    }
+    signals.cancel();
+  });
+  io.run();
+  spdlog::info("stopped");
+  return exit_code;
 }
 
 }  // namespace mcpk::app

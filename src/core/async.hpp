@@ -4,6 +4,10 @@
 /// Boost 1.81 has no token-less `co_await op()`, no bare `as_tuple` and no `cancel_after`:
 /// use `Task<T>`, `use_task` and `use_tuple` from here so the workarounds live in one file.
 /// Asio/Beast are compiled separately (BOOST_ASIO_SEPARATE_COMPILATION; see boost_impl.cpp).
+///
+/// g++ 12 trap (verified): a lambda or a braced temporary (`T{...}`, `{{"k", v}}`) inside a
+/// co_await expression is destroyed twice, corrupting the heap. Bind such arguments to a named
+/// local first: `Send send = [..](..){..}; co_await f(send);`. scripts/lint rejects the pattern.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

@@ -1,0 +1,168 @@
+#include "kube/client.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "kube/status.hpp"
+
+namespace mcpk::kube {
+namespace {
+
+constexpr std::string_view kAcceptDiscovery =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+
+std::string path_escape(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+
+}  // namespace
+
+std::string resource_path(const ApiResource& r, std::string_view ns, std::string_view name,
+                          std::string_view subresource) {
+  std::string p = r.group.empty() ? "/api/" + r.version : fmt::format("/apis/{}/{}", r.group, r.version);
+  if (r.namespaced && !ns.empty()) p += "/namespaces/" + path_escape(ns);
+  p += "/" + r.resource;
+  if (!name.empty()) p += "/" + path_escape(name);
+  if (!subresource.empty()) p += "/" + std::string(subresource);
+  return p;
+}
+
+std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string q;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    q += q.empty() ? '?' : '&';
+    q += k;
+    q += '=';
+    q += path_escape(v);
+  }
+  return q;
+}
+
+Result<std::shared_ptr<Client>> Client::create(net::any_io_executor executor, RestConfig config,
+                                               TransportOptions options) {
+  auto t = HttpTransport::create(std::move(executor), std::move(config), options);
+  if (!t) return std::unexpected(t.error());
+  return std::shared_ptr<Client>(new Client(std::move(*t)));
+}
+
+Task<Result<HttpResponse>> Client::request(HttpRequest request, const CallContext& cc) {
+  auto r = co_await transport_->send(std::move(request), cc.deadline, cc.cancel);
+  if (!r) co_return r;
+  if (r->status < 200 || r->status >= 300) co_return std::unexpected(status_error(*r, config().context));
+  co_return r;
+}
+
+Task<Result<json::value>> Client::get_json(std::string target, const CallContext& cc, std::string accept) {
+  HttpRequest req;
+  req.target = std::move(target);
+  req.accept = std::move(accept);
+  auto r = co_await request(std::move(req), cc);
+  if (!r) co_return std::unexpected(r.error());
+  auto v = parse_json(r->body, 512);
+  if (!v) co_return fail(Errc::internal, "the API server sent invalid JSON: " + v.error().message);
+  co_return std::move(*v);
+}
+
+Task<Result<std::vector<ApiResource>>> Client::load_discovery(const CallContext& cc) {
+  std::vector<ApiResource> all;
+  for (std::string_view root : {"/api", "/apis"}) {
+    HttpRequest req;
+    req.target = std::string(root);
+    req.accept = std::string(kAcceptDiscovery);
+    auto r = co_await request(std::move(req), cc);
+    if (!r) co_return std::unexpected(r.error());
+    auto doc = parse_json(r->body, 512);
+    if (!doc) co_return fail(Errc::internal, "invalid discovery document: " + doc.error().message);
+    if (r->content_type.find("APIGroupDiscoveryList") != std::string::npos) {
+      auto parsed = parse_aggregated_discovery(*doc);
+      if (!parsed) co_return std::unexpected(parsed.error());
+      all.insert(all.end(), parsed->begin(), parsed->end());
+      continue;
+    }
+    // Legacy discovery: one document per group version.
+    std::vector<std::tuple<std::string, std::string, bool>> gvs;  // group, version, preferred
+    const auto& o = doc->as_object();
+    if (root == "/api") {
+      if (const auto* versions = find_array(o, "versions")) {
+        bool first = true;
+        for (const auto& v : *versions) {
+          if (v.is_string()) gvs.emplace_back("", std::string(v.get_string()), first);
+          first = false;
+        }
+      }
+    } else if (const auto* groups = find_array(o, "groups")) {
+      for (const auto& gv : *groups) {
+        const auto* g = gv.if_object();
+        if (!g) continue;
+        std::string preferred;
+        if (const auto* p = find_object(*g, "preferredVersion")) preferred = std::string(string_or(*p, "version"));
+        if (const auto* versions = find_array(*g, "versions")) {
+          for (const auto& v : *versions) {
+            if (const auto* vo = v.if_object()) {
+              const std::string ver(string_or(*vo, "version"));
+              gvs.emplace_back(std::string(string_or(*g, "name")), ver, ver == preferred);
+            }
+          }
+        }
+      }
+    }
+    for (const auto& [group, version, preferred] : gvs) {
+      const auto target = group.empty() ? "/api/" + version : fmt::format("/apis/{}/{}", group, version);
+      auto list = co_await get_json(target, cc);
+      if (!list) {
+        spdlog::debug("discovery of {} failed: {}", target, list.error().message);
+        continue;  // an unavailable aggregated API must not hide the rest (kubectl does the same)
+      }
+      auto parsed = parse_resource_list(*list, group, version, preferred);
+      if (parsed) all.insert(all.end(), parsed->begin(), parsed->end());
+    }
+  }
+  co_return all;
+}
+
+Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resources(const CallContext& cc,
+                                                                                    bool refresh) {
+  if (resources_ && !refresh) co_return resources_;
+  auto loaded = co_await load_discovery(cc);
+  if (!loaded) co_return std::unexpected(loaded.error());
+  resources_ = std::make_shared<const std::vector<ApiResource>>(std::move(*loaded));
+  loaded_at_ = Clock::now();
+  co_return resources_;
+}
+
+Task<Result<Resolution>> Client::resolve(std::string_view type, std::string_view api_group, const CallContext& cc) {
+  auto resources = co_await api_resources(cc);
+  if (!resources) co_return std::unexpected(resources.error());
+  auto r = resolve_resource(**resources, type, api_group);
+  if (r || r.error().code != Errc::not_found || Clock::now() - loaded_at_ < std::chrono::seconds(2)) co_return r;
+  // A miss may be a CRD installed since discovery was loaded: reload once.
+  auto fresh = co_await api_resources(cc, true);
+  if (!fresh) co_return std::unexpected(fresh.error());
+  co_return resolve_resource(**fresh, type, api_group);
+}
+
+ClientPool::ClientPool(net::any_io_executor executor, Kubeconfig kubeconfig, TransportOptions options,
+                       std::string default_context)
+    : executor_(std::move(executor)),
+      kubeconfig_(std::move(kubeconfig)),
+      options_(options),
+      default_context_(default_context.empty() ? kubeconfig_.current_context : std::move(default_context)) {}
+
+ClientPool::ClientPool(net::any_io_executor executor, RestConfig in_cluster, TransportOptions options)
+    : executor_(std::move(executor)), in_cluster_(std::move(in_cluster)), options_(options) {}
+
+Result<std::shared_ptr<Client>> ClientPool::client(std::string_view context) {
+  const std::string name(in_cluster_ ? std::string_view{} : (context.empty() ? default_context_ : context));
+  if (auto it = clients_.find(name); it != clients_.end()) return it->second;
+  Result<RestConfig> cfg = in_cluster_ ? Result<RestConfig>(*in_cluster_) : rest_config_for(kubeconfig_, name);
+  if (!cfg) return std::unexpected(cfg.error());
+  auto c = Client::create(executor_, std::move(*cfg), options_);
+  if (!c) return std::unexpected(c.error());
+  clients_.emplace(name, *c);
+  return *c;
+}
+
+}  // namespace mcpk::kube

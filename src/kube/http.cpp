@@ -1,0 +1,316 @@
+#include "kube/http.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+#include <deque>
+
+#include "core/base64.hpp"
+#include "kube/auth.hpp"
+
+namespace mcpk::kube {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+struct Connection {
+  Stream stream;
+  beast::flat_buffer buffer;
+  Connection(net::any_io_executor ex, ssl::context& ctx) : stream(ex, ctx) {}
+};
+
+std::optional<http::verb> to_verb(std::string_view m) {
+  if (m == "GET") return http::verb::get;
+  if (m == "POST") return http::verb::post;
+  if (m == "PUT") return http::verb::put;
+  if (m == "PATCH") return http::verb::patch;
+  if (m == "DELETE") return http::verb::delete_;
+  if (m == "HEAD") return http::verb::head;
+  return std::nullopt;
+}
+
+bool is_ip(std::string_view host) {
+  boost::system::error_code ec;
+  net::ip::make_address(std::string(host), ec);
+  return !ec;
+}
+
+Error net_error(std::string_view what, std::string_view endpoint, const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return Error(Errc::timeout, fmt::format("{} {}: deadline exceeded", what, endpoint));
+  }
+  return Error(Errc::unavailable,
+               fmt::format("cannot reach the API server at {} ({}: {})", endpoint, what, ec.message()));
+}
+
+}  // namespace
+
+struct HttpTransport::Impl {
+  net::any_io_executor executor;
+  RestConfig config;
+  TransportOptions options;
+  ssl::context tls{ssl::context::tls_client};
+  std::string host, port, base_path, endpoint;
+  std::string basic_auth;
+  std::unique_ptr<Authenticator> auth;
+  std::deque<std::unique_ptr<Connection>> idle;
+  std::size_t opened = 0;
+  // Token bucket.
+  double tokens = 0;
+  Clock::time_point last_refill = Clock::now();
+
+  Impl(net::any_io_executor ex, RestConfig cfg, TransportOptions opts)
+      : executor(std::move(ex)), config(std::move(cfg)), options(opts), tokens(opts.burst) {}
+
+  Result<void> init() {
+    auto url = boost::urls::parse_absolute_uri(config.server);
+    if (!url || url->host().empty()) {
+      return fail(Errc::invalid_argument,
+                  fmt::format("context {}: server \"{}\" is not a URL", config.context, config.server));
+    }
+    if (url->scheme() != "https") {
+      return fail(Errc::not_supported, fmt::format("context {}: only https:// API servers are supported (got {})",
+                                                   config.context, std::string_view(url->scheme())));
+    }
+    host = url->host_address();
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    port = url->has_port() ? std::string(url->port()) : "443";
+    base_path = std::string(url->encoded_path());
+    while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+    endpoint = fmt::format("{}:{}", url->host(), port);
+
+    boost::system::error_code ec;
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (config.insecure_skip_tls_verify) {
+      tls.set_verify_mode(ssl::verify_none);
+    } else {
+      tls.set_verify_mode(ssl::verify_peer);
+      if (!config.ca_pem.empty()) {
+        tls.add_certificate_authority(net::buffer(config.ca_pem), ec);
+        if (ec) return fail(Errc::invalid_argument, fmt::format("context {}: invalid CA certificate", config.context));
+      } else {
+        tls.set_default_verify_paths(ec);
+      }
+    }
+    if (!config.client_cert_pem.empty()) {
+      tls.use_certificate_chain(net::buffer(config.client_cert_pem), ec);
+      if (ec)
+        return fail(Errc::invalid_argument, fmt::format("context {}: invalid client certificate", config.context));
+      tls.use_private_key(net::buffer(config.client_key_pem), ssl::context::pem, ec);
+      if (ec) return fail(Errc::invalid_argument, fmt::format("context {}: invalid client key", config.context));
+    }
+    if (!config.username.empty() || !config.password.empty()) {
+      basic_auth = "Basic " + base64_encode(config.username + ":" + config.password);
+    }
+    auth = make_authenticator(executor, config);
+    return {};
+  }
+
+  // Waits for a token of the QPS/burst bucket.
+  Task<Result<void>> throttle(Clock::time_point deadline, const CancelTokenPtr& cancel) {
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - last_refill).count();
+    tokens = std::min<double>(options.burst, tokens + elapsed * options.qps);
+    last_refill = now;
+    tokens -= 1;
+    if (tokens >= 0) co_return Result<void>{};
+    const auto wait = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(-tokens / options.qps));
+    if (now + wait > deadline) {
+      tokens += 1;
+      co_return fail(Errc::timeout, "client-side rate limit (--qps-limit) would delay the request past its deadline");
+    }
+    co_return co_await sleep(wait, cancel);
+  }
+
+  Task<Result<void>> sleep(Clock::duration d, const CancelTokenPtr& cancel) {
+    net::steady_timer timer(executor, d);
+    auto reg = CancelToken::on_cancel(cancel, [&timer] { timer.cancel(); });
+    co_await timer.async_wait(use_tuple);
+    if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+    co_return Result<void>{};
+  }
+
+  Task<Result<std::unique_ptr<Connection>>> connect(Clock::time_point deadline, const CancelTokenPtr& cancel) {
+    auto conn = std::make_unique<Connection>(executor, tls);
+    auto& lowest = beast::get_lowest_layer(conn->stream);
+    auto reg = CancelToken::on_cancel(cancel, [&lowest] { lowest.close(); });
+    tcp::resolver resolver(executor);
+    auto [rec, results] = co_await resolver.async_resolve(host, port, use_tuple);
+    if (rec) co_return std::unexpected(net_error("resolve", endpoint, rec));
+    lowest.expires_at(deadline);
+    auto [cec, ep] = co_await lowest.async_connect(results, use_tuple);
+    if (cec) co_return std::unexpected(net_error("connect", endpoint, cec));
+    SSL* ssl_handle = conn->stream.native_handle();
+    const std::string& verify_name = config.tls_server_name.empty() ? host : config.tls_server_name;
+    if (!is_ip(verify_name)) SSL_set_tlsext_host_name(ssl_handle, verify_name.c_str());
+    if (!config.insecure_skip_tls_verify) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      if (is_ip(verify_name)) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, verify_name.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(param, verify_name.c_str(), verify_name.size());
+      }
+    }
+    auto [hec] = co_await conn->stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+      const long verify = SSL_get_verify_result(ssl_handle);
+      if (verify != X509_V_OK) {
+        co_return fail(Errc::unavailable, fmt::format("TLS verification of the API server {} failed: {}", endpoint,
+                                                      X509_verify_cert_error_string(verify)));
+      }
+      co_return std::unexpected(net_error("TLS handshake", endpoint, hec));
+    }
+    ++opened;
+    co_return conn;
+  }
+
+  // One attempt on one connection. `reused` tells whether a failure before any response byte
+  // may be retried on a fresh connection (the server may have closed an idle one).
+  Task<Result<HttpResponse>> exchange(Connection& conn, const http::request<http::string_body>& req,
+                                      Clock::time_point deadline, const CancelTokenPtr& cancel, bool& keep_alive) {
+    auto& lowest = beast::get_lowest_layer(conn.stream);
+    auto reg = CancelToken::on_cancel(cancel, [&lowest] { lowest.close(); });
+    lowest.expires_at(deadline);
+    auto [wec, wn] = co_await http::async_write(conn.stream, req, use_tuple);
+    if (wec) co_return std::unexpected(net_error("write", endpoint, wec));
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    auto [rec, rn] = co_await http::async_read(conn.stream, conn.buffer, parser, use_tuple);
+    if (rec == http::error::body_limit) {
+      co_return fail(Errc::too_large, fmt::format("API response larger than {} bytes", options.max_response_bytes));
+    }
+    if (rec) co_return std::unexpected(net_error("read", endpoint, rec));
+    auto res = parser.release();
+    keep_alive = res.keep_alive();
+    HttpResponse out;
+    out.status = static_cast<int>(res.result_int());
+    out.content_type = std::string(res[http::field::content_type]);
+    for (auto name : {"retry-after", "warning", "audit-id"}) {
+      auto it = res.find(name);
+      if (it != res.end()) out.headers.emplace(name, std::string(it->value()));
+    }
+    out.body = std::move(res.body());
+    co_return out;
+  }
+
+  void release(std::unique_ptr<Connection> conn, bool keep_alive) {
+    if (keep_alive && idle.size() < options.max_idle_connections) idle.push_back(std::move(conn));
+  }
+};
+
+HttpTransport::HttpTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpTransport::~HttpTransport() = default;
+
+Result<std::shared_ptr<HttpTransport>> HttpTransport::create(net::any_io_executor executor, RestConfig config,
+                                                             TransportOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(executor), std::move(config), options);
+  if (auto ok = impl->init(); !ok) return std::unexpected(ok.error());
+  return std::shared_ptr<HttpTransport>(new HttpTransport(std::move(impl)));
+}
+
+const RestConfig& HttpTransport::config() const { return impl_->config; }
+const std::string& HttpTransport::endpoint() const { return impl_->endpoint; }
+std::size_t HttpTransport::connections_opened() const { return impl_->opened; }
+std::size_t HttpTransport::idle_connections() const { return impl_->idle.size(); }
+
+Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_point deadline, CancelTokenPtr cancel) {
+  auto& d = *impl_;
+  auto verb = to_verb(request.method);
+  if (!verb) co_return fail(Errc::invalid_argument, "unsupported HTTP method " + request.method);
+
+  bool reauthenticated = false;
+  for (int attempt = 0;; ++attempt) {
+    if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+    if (auto ok = co_await d.throttle(deadline, cancel); !ok) co_return std::unexpected(ok.error());
+
+    http::request<http::string_body> req{*verb, d.base_path + request.target, 11};
+    req.set(http::field::host, d.endpoint);
+    req.set(http::field::user_agent, d.options.user_agent);
+    req.set(http::field::accept, request.accept);
+    if (!request.body.empty() || *verb == http::verb::post || *verb == http::verb::put || *verb == http::verb::patch) {
+      req.set(http::field::content_type, request.content_type.empty() ? "application/json" : request.content_type);
+      req.body() = request.body;
+      req.prepare_payload();
+    }
+    if (d.auth) {
+      auto header = co_await d.auth->authorization(cancel);
+      if (!header) co_return std::unexpected(header.error());
+      if (!header->empty()) req.set(http::field::authorization, *header);
+    } else if (!d.basic_auth.empty()) {
+      req.set(http::field::authorization, d.basic_auth);
+    }
+    if (!d.config.impersonate.empty()) {
+      req.set("Impersonate-User", d.config.impersonate);
+      for (const auto& g : d.config.impersonate_groups) req.insert("Impersonate-Group", g);
+    }
+    for (const auto& [k, v] : request.headers) req.set(k, v);
+    req.keep_alive(true);
+
+    // A pooled connection may have been closed by the server while idle: on a failure there,
+    // retry once on a fresh connection.
+    Result<HttpResponse> res = fail(Errc::internal, "no attempt");
+    for (int fresh = 0; fresh < 2; ++fresh) {
+      std::unique_ptr<Connection> conn;
+      const bool reused = fresh == 0 && !d.idle.empty();
+      if (reused) {
+        conn = std::move(d.idle.back());
+        d.idle.pop_back();
+      } else {
+        auto c = co_await d.connect(deadline, cancel);
+        if (!c) co_return std::unexpected(c.error());
+        conn = std::move(*c);
+      }
+      bool keep_alive = false;
+      res = co_await d.exchange(*conn, req, deadline, cancel, keep_alive);
+      if (res) {
+        d.release(std::move(conn), keep_alive);
+        break;
+      }
+      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+      if (!reused || res.error().code == Errc::timeout || res.error().code == Errc::too_large) break;
+    }
+    if (!res) co_return res;
+
+    if (res->status == 401 && d.auth && !reauthenticated && d.auth->invalidate()) {
+      reauthenticated = true;
+      continue;
+    }
+    if ((res->status == 429 || res->status == 503) && attempt < d.options.max_retries) {
+      auto it = res->headers.find("retry-after");
+      int seconds = 0;
+      if (it != res->headers.end()) std::from_chars(it->second.data(), it->second.data() + it->second.size(), seconds);
+      if (it != res->headers.end() && seconds >= 0) {
+        const auto wait = std::chrono::seconds(std::clamp(seconds, 0, 60));
+        if (Clock::now() + wait < deadline) {
+          spdlog::debug("API server {} answered {}; retrying in {}s", d.endpoint, res->status, wait.count());
+          if (auto ok = co_await d.sleep(wait, cancel); !ok) co_return std::unexpected(ok.error());
+          continue;
+        }
+      }
+    }
+    co_return res;
+  }
+}
+
+}  // namespace mcpk::kube

@@ -1,0 +1,90 @@
+/// @file
+/// @brief The HTTPS transport to one API server (client-go's rest + transport layers in one):
+/// TLS from the RestConfig, pooled keep-alive connections, authentication headers, client-side
+/// rate limiting (QPS/burst token bucket), per-request deadlines, cancellation, and retries of
+/// 429/503 answers that carry Retry-After.
+///
+/// One HttpTransport per RestConfig (per context/user): its pool never mixes identities.
+/// Used from the io_context's single thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/async.hpp"
+#include "core/cancel.hpp"
+#include "core/error.hpp"
+#include "kube/kubeconfig.hpp"
+
+namespace mcpk::kube {
+
+using Clock = std::chrono::steady_clock;
+
+struct HttpRequest {
+  std::string method = "GET";  ///< GET, POST, PUT, PATCH, DELETE
+  std::string target;          ///< path and query, e.g. /api/v1/namespaces/default/pods?limit=50
+  std::string body;
+  std::string content_type;  ///< for bodies
+  std::string accept = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::map<std::string, std::string, std::less<>> headers;  ///< lower-case names (a few kept)
+};
+
+struct TransportOptions {
+  double qps = 20;
+  int burst = 30;
+  std::size_t max_idle_connections = 16;
+  std::size_t max_response_bytes = 256 * 1024 * 1024;
+  int max_retries = 3;  ///< for 429/503 with Retry-After
+  std::string user_agent = "mcp-kubernetes";
+};
+
+/// The credential a request carries; filled by the authenticator (token, token file, exec
+/// plugin). Basic auth and client certificates are handled by the transport itself.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  /// The Authorization header value ("" for none).
+  virtual Task<Result<std::string>> authorization(const CancelTokenPtr& cancel) = 0;
+  /// Called after a 401: drop cached credentials; true when a retry may succeed.
+  virtual bool invalidate() = 0;
+};
+
+class HttpTransport {
+ public:
+  /// Validates the config (URL, PEM data) and builds the TLS context. No I/O.
+  static Result<std::shared_ptr<HttpTransport>> create(net::any_io_executor executor, RestConfig config,
+                                                       TransportOptions options = {});
+  ~HttpTransport();
+
+  /// Sends one request and reads the whole response. Network failures, deadline and
+  /// cancellation are errors; any HTTP status is a response (except 429/503 + Retry-After,
+  /// retried while the deadline allows, and 401, retried once after refreshing credentials).
+  Task<Result<HttpResponse>> send(HttpRequest request, Clock::time_point deadline, CancelTokenPtr cancel);
+
+  const RestConfig& config() const;
+  /// "host:port" of the API server, for messages.
+  const std::string& endpoint() const;
+  /// Counters for tests and metrics.
+  std::size_t connections_opened() const;
+  std::size_t idle_connections() const;
+
+  struct Impl;
+
+ private:
+  explicit HttpTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcpk::kube

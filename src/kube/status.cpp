@@ -1,0 +1,63 @@
+#include "kube/status.hpp"
+
+#include <fmt/format.h>
+
+#include "core/json.hpp"
+
+namespace mcpk::kube {
+
+Error status_error(const HttpResponse& r, std::string_view context) {
+  std::string message;
+  std::string reason;
+  if (auto body = parse_json(r.body); body && body->is_object()) {
+    const auto& o = body->as_object();
+    message = std::string(string_or(o, "message"));
+    reason = std::string(string_or(o, "reason"));
+  }
+  if (message.empty()) {
+    std::string_view body = r.body;
+    message = body.size() > 200 ? std::string(body.substr(0, 200)) + "..." : std::string(body);
+    if (message.empty()) message = fmt::format("HTTP {}", r.status);
+  }
+  const auto in_context = context.empty() ? std::string() : fmt::format(" (context {})", context);
+  switch (r.status) {
+    case 400:
+      return {Errc::invalid_argument, fmt::format("bad request: {}", message), r.status};
+    case 401:
+      return {Errc::unauthenticated,
+              fmt::format("the API server rejected the credentials{}: {} — the token or certificate may have "
+                          "expired; log in again or refresh the kubeconfig",
+                          in_context, message),
+              r.status};
+    case 403:
+      return {Errc::forbidden,
+              fmt::format("forbidden{}: {} — ask a cluster admin for this permission, or use a context that has it",
+                          in_context, message),
+              r.status};
+    case 404:
+      return {Errc::not_found, fmt::format("not found: {}", message), r.status};
+    case 405:
+      return {Errc::not_supported, fmt::format("method not allowed: {}", message), r.status};
+    case 409:
+      return {Errc::conflict, fmt::format("conflict: {}", message), r.status};
+    case 410:
+      return {Errc::invalid_argument,
+              fmt::format("{} — the continue token has expired; list again without it", message), r.status};
+    case 413:
+      return {Errc::too_large, fmt::format("request too large: {}", message), r.status};
+    case 422:
+      return {Errc::invalid_argument, fmt::format("invalid: {}", message), r.status};
+    case 429:
+      return {Errc::unavailable, fmt::format("the API server is throttling requests (429): {}", message), r.status};
+    case 504:
+      return {Errc::timeout, fmt::format("the API server timed out: {}", message), r.status};
+    default:
+      break;
+  }
+  if (r.status >= 500) {
+    return {Errc::unavailable, fmt::format("API server error {}{}: {}", r.status, in_context, message), r.status};
+  }
+  return {Errc::internal, fmt::format("unexpected HTTP {}{}: {}", r.status, in_context, message), r.status};
+}
+
+}  // namespace mcpk::kube

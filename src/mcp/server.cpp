@@ -1,0 +1,327 @@
+#include "mcp/server.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <charconv>
+#include <stdexcept>
+
+#include "core/base64.hpp"
+#include "core/duration.hpp"
+#include "mcp/schema.hpp"
+
+namespace mcpk::mcp {
+namespace {
+
+using jsonrpc::make_error;
+using jsonrpc::make_result;
+
+constexpr std::string_view kMetaVersion = "io.modelcontextprotocol/protocolVersion";
+constexpr std::string_view kMetaCapabilities = "io.modelcontextprotocol/clientCapabilities";
+constexpr std::string_view kMetaLogLevel = "io.modelcontextprotocol/logLevel";
+constexpr std::string_view kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+constexpr std::int64_t kListTtlMs = 300'000;
+
+bool valid_tool_name(std::string_view n) {
+  return !n.empty() && n.size() <= 128 && std::ranges::all_of(n, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+  });
+}
+
+json::object capabilities() {
+  return json::object{{"tools", json::object{{"listChanged", false}}}, {"logging", json::object{}}};
+}
+
+std::string encode_cursor(std::size_t offset) { return base64_encode(fmt::format("offset:{}", offset)); }
+
+std::optional<std::size_t> decode_cursor(std::string_view cursor) {
+  auto raw = base64_decode(cursor);
+  if (!raw || !raw->starts_with("offset:")) return std::nullopt;
+  std::size_t n = 0;
+  auto digits = std::string_view(*raw).substr(7);
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
+  return n;
+}
+
+json::object tool_result_json(ToolResult r) {
+  json::object out{{"content", std::move(r.content)}};
+  if (r.structured) out["structuredContent"] = std::move(*r.structured);
+  out["isError"] = r.is_error;
+  return out;
+}
+
+}  // namespace
+
+// --- Server ----------------------------------------------------------------------------------
+
+Server::Server(ServerInfo info, ServerOptions options) : info_(std::move(info)), options_(std::move(options)) {}
+
+void Server::add_tool(ToolSpec spec) {
+  if (!valid_tool_name(spec.name)) throw std::invalid_argument("invalid tool name: " + spec.name);
+  if (std::ranges::any_of(tools_, [&](const auto& t) { return t->name == spec.name; })) {
+    throw std::invalid_argument("duplicate tool: " + spec.name);
+  }
+  if (!spec.handler) throw std::invalid_argument("tool without handler: " + spec.name);
+  if (auto ok = check_schema(spec.input_schema); !ok) {
+    throw std::invalid_argument(fmt::format("tool {}: input schema: {}", spec.name, ok.error().message));
+  }
+  if (spec.output_schema && string_or(*spec.output_schema, "type") != "object") {
+    throw std::invalid_argument("tool " + spec.name + ": output schema must be an object schema");
+  }
+  tools_.push_back(std::make_unique<ToolSpec>(std::move(spec)));
+  visible_ready_ = false;
+}
+
+const std::vector<const ToolSpec*>& Server::visible_tools() const {
+  if (!visible_ready_) {
+    visible_.clear();
+    for (const auto& t : tools_) {
+      if (!options_.visible || options_.visible(*t)) visible_.push_back(t.get());
+    }
+    visible_ready_ = true;
+  }
+  return visible_;
+}
+
+const ToolSpec* Server::find_tool(std::string_view name) const {
+  for (const auto* t : visible_tools()) {
+    if (t->name == name) return t;
+  }
+  return nullptr;
+}
+
+json::object Server::describe(const ToolSpec& t) const {
+  json::object o{{"name", t.name}, {"title", t.title}, {"description", t.description}, {"inputSchema", t.input_schema}};
+  if (t.output_schema) o["outputSchema"] = *t.output_schema;
+  o["annotations"] = json::object{{"title", t.title},
+                                  {"readOnlyHint", t.annotations.read_only},
+                                  {"destructiveHint", t.annotations.destructive},
+                                  {"idempotentHint", t.annotations.idempotent},
+                                  {"openWorldHint", t.annotations.open_world}};
+  return o;
+}
+
+// --- Session ---------------------------------------------------------------------------------
+
+Session::Session(Server& server) : server_(server) {}
+
+Session::~Session() { cancel_all("session closed"); }
+
+void Session::cancel_all(std::string_view reason) {
+  auto calls = in_flight_;  // cancel() may re-enter and erase
+  for (auto& [key, token] : calls) token->cancel(std::string(reason));
+}
+
+Task<std::optional<json::object>> Session::handle_text(std::string_view text, Send related) {
+  auto message = jsonrpc::parse_message(text);
+  if (!message) co_return make_error(message.error().id, message.error().code, message.error().message);
+  co_return co_await handle(std::move(*message), std::move(related));
+}
+
+Task<std::optional<json::object>> Session::handle(jsonrpc::Message message, Send related) {
+  if (auto* req = std::get_if<jsonrpc::Request>(&message)) {
+    co_return co_await dispatch(std::move(*req), std::move(related));
+  }
+  if (auto* n = std::get_if<jsonrpc::Notification>(&message)) on_notification(*n);
+  co_return std::nullopt;  // responses: we send no requests, so there is nothing to match
+}
+
+void Session::on_notification(const jsonrpc::Notification& n) {
+  if (n.method == "notifications/cancelled") {
+    if (const auto* id = find(n.params, "requestId"); id && jsonrpc::valid_id(*id)) {
+      if (auto it = in_flight_.find(jsonrpc::id_key(*id)); it != in_flight_.end()) {
+        it->second->cancel("cancelled by client");
+      }
+    }
+  }
+  // notifications/initialized and others need no action; unknown notifications are ignored.
+}
+
+json::object Session::finish(json::object result, bool modern) const {
+  if (modern) {
+    result["resultType"] = "complete";
+    auto& meta = result["_meta"].emplace_object();
+    meta[kMetaServerInfo] = json::object{{"name", server_.info().name}, {"version", server_.info().version}};
+  }
+  return result;
+}
+
+Task<std::optional<json::object>> Session::dispatch(jsonrpc::Request req, Send related) {
+  const auto& id = req.id;
+  const auto* meta = find_object(req.params, "_meta");
+  const auto* version = meta ? find(*meta, kMetaVersion) : nullptr;
+
+  if (version) {  // the stateless 2026-07-28 era: everything comes with the request
+    if (!version->is_string()) {
+      co_return make_error(id, jsonrpc::kInvalidParams, fmt::format("_meta \"{}\" must be a string", kMetaVersion));
+    }
+    if (version->get_string() != kModernVersion) {
+      co_return make_error(id, jsonrpc::kUnsupportedProtocolVersion,
+                           fmt::format("Unsupported protocol version: {}", std::string_view(version->get_string())),
+                           json::object{{"supported", json::array{kModernVersion}}, {"requested", *version}});
+    }
+    if (!find_object(*meta, kMetaCapabilities)) {
+      co_return make_error(id, jsonrpc::kInvalidParams,
+                           fmt::format("_meta \"{}\" (an object) is required", kMetaCapabilities));
+    }
+    std::optional<LogLevel> level;
+    if (const auto* lv = find(*meta, kMetaLogLevel)) {
+      level = lv->is_string() ? parse_log_level(lv->get_string()) : std::nullopt;
+      if (!level) {
+        co_return make_error(
+            id, jsonrpc::kInvalidParams,
+            "invalid _meta log level (debug, info, notice, warning, error, critical, alert, emergency)");
+      }
+    }
+    if (req.method == "server/discover") co_return make_result(id, finish(discover(true), true));
+    if (req.method == "tools/list") co_return list_tools(req, true);
+    if (req.method == "tools/call") co_return co_await call_tool(std::move(req), std::move(related), true, level);
+    co_return make_error(id, jsonrpc::kMethodNotFound,
+                         fmt::format("Method not found: {} (protocol {})", req.method, kModernVersion));
+  }
+
+  // The session era.
+  if (req.method == "initialize") co_return make_result(id, initialize(req));
+  if (req.method == "ping") co_return make_result(id, json::object{});
+  if (req.method == "server/discover") co_return make_result(id, discover(false));
+  if (!initialized()) {
+    co_return make_error(id, jsonrpc::kInvalidRequest,
+                         fmt::format("{} before initialize: send initialize first, or put the protocol version "
+                                     "{} and client capabilities in _meta",
+                                     req.method, kModernVersion));
+  }
+  if (req.method == "logging/setLevel") {
+    const auto* lv = find_string(req.params, "level");
+    auto level = lv ? parse_log_level(*lv) : std::nullopt;
+    if (!level) {
+      co_return make_error(id, jsonrpc::kInvalidParams,
+                           "level must be one of: debug, info, notice, warning, error, critical, alert, emergency");
+    }
+    legacy_log_level_ = level;
+    co_return make_result(id, json::object{});
+  }
+  if (req.method == "tools/list") co_return list_tools(req, false);
+  if (req.method == "tools/call") {
+    co_return co_await call_tool(std::move(req), std::move(related), false, legacy_log_level_);
+  }
+  co_return make_error(id, jsonrpc::kMethodNotFound, fmt::format("Method not found: {}", req.method));
+}
+
+json::object Session::initialize(const jsonrpc::Request& req) {
+  const auto requested = string_or(req.params, "protocolVersion");
+  legacy_version_ = std::string(kLegacyVersions[0]);
+  for (auto v : kLegacyVersions) {
+    if (v == requested) legacy_version_ = std::string(v);
+  }
+  json::object result{{"protocolVersion", legacy_version_},
+                      {"capabilities", capabilities()},
+                      {"serverInfo", json::object{{"name", server_.info().name},
+                                                  {"title", server_.info().title},
+                                                  {"version", server_.info().version}}}};
+  if (!server_.info().instructions.empty()) result["instructions"] = server_.info().instructions;
+  return result;
+}
+
+json::object Session::discover(bool modern) const {
+  json::object result{{"supportedVersions", json::array{kModernVersion}},
+                      {"capabilities", capabilities()},
+                      {"ttlMs", kListTtlMs},
+                      {"cacheScope", "public"}};
+  if (!server_.info().instructions.empty()) result["instructions"] = server_.info().instructions;
+  if (!modern) {
+    result["serverInfo"] = json::object{{"name", server_.info().name}, {"version", server_.info().version}};
+  }
+  return result;
+}
+
+std::optional<json::object> Session::list_tools(const jsonrpc::Request& req, bool modern) const {
+  const auto& tools = server_.visible_tools();
+  std::size_t offset = 0;
+  if (const auto* c = find(req.params, "cursor"); c && !c->is_null()) {
+    auto decoded = c->is_string() ? decode_cursor(c->get_string()) : std::nullopt;
+    if (!decoded || *decoded > tools.size()) {
+      return make_error(req.id, jsonrpc::kInvalidParams,
+                        "invalid cursor: pass the nextCursor of a previous tools/list");
+    }
+    offset = *decoded;
+  }
+  const std::size_t end = std::min(tools.size(), offset + server_.options().page_size);
+  json::array list;
+  for (std::size_t i = offset; i < end; ++i) list.push_back(server_.describe(*tools[i]));
+  json::object result{{"tools", std::move(list)}};
+  if (end < tools.size()) result["nextCursor"] = encode_cursor(end);
+  if (modern) {
+    result["ttlMs"] = kListTtlMs;
+    result["cacheScope"] = "public";
+  }
+  return make_result(req.id, finish(std::move(result), modern));
+}
+
+Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send related, bool modern,
+                                                     std::optional<LogLevel> level) {
+  const auto* name = find_string(req.params, "name");
+  if (!name) co_return make_error(req.id, jsonrpc::kInvalidParams, "tools/call needs \"name\" (a string)");
+  const ToolSpec* tool = server_.find_tool(*name);
+  if (!tool) {
+    co_return make_error(
+        req.id, jsonrpc::kInvalidParams,
+        fmt::format("Unknown tool: {} (tools/list shows the available tools)", std::string_view(*name)));
+  }
+  json::object args;
+  if (const auto* a = find(req.params, "arguments"); a && !a->is_null()) {
+    if (!a->is_object()) co_return make_error(req.id, jsonrpc::kInvalidParams, "\"arguments\" must be an object");
+    args = a->get_object();
+  }
+  if (auto ok = validate_and_fill(tool->input_schema, args); !ok) {
+    co_return make_result(req.id, finish(tool_result_json(ToolResult::error(fmt::format(
+                                             "Invalid arguments for {}: {}", tool->name, ok.error().message))),
+                                         modern));
+  }
+  json::value progress_token = nullptr;
+  if (const auto* meta = find_object(req.params, "_meta")) {
+    if (const auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64())) {
+      progress_token = *t;
+    }
+  }
+
+  const auto key = jsonrpc::id_key(req.id);
+  auto token = CancelToken::make();
+  in_flight_[key] = token;
+  const auto timeout = server_.options().tool_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  net::steady_timer timer(co_await net::this_coro::executor, timeout);
+  timer.async_wait([token](boost::system::error_code ec) {
+    if (!ec) token->cancel("timeout");
+  });
+
+  ToolContext ctx(std::move(args), state_, related, progress_token, level, deadline, token);
+  ToolResult result;
+  try {
+    // (No co_await inside ?: — g++ 12 miscompiles it.)
+    if (server_.options().middleware) {
+      result = co_await server_.options().middleware(ctx, *tool, tool->handler);
+    } else {
+      result = co_await tool->handler(ctx);
+    }
+  } catch (const std::exception& e) {
+    result = ToolResult::error(fmt::format("internal error in {}: {}", tool->name, e.what()));
+  }
+  timer.cancel();
+  in_flight_.erase(key);
+
+  if (token->cancelled() && token->reason() == "cancelled by client") co_return std::nullopt;
+  if (token->cancelled() && result.is_error) {
+    result = ToolResult::error(
+        token->reason() == "timeout"
+            ? fmt::format("{} did not finish within {} (--tool-timeout) and was stopped; narrow the request "
+                          "(namespace, labelSelector, limit) or raise --tool-timeout",
+                          tool->name, format_duration(std::chrono::duration_cast<Millis>(timeout)))
+            : fmt::format("{} was stopped: {}", tool->name, token->reason()));
+  }
+  co_return make_result(req.id, finish(tool_result_json(std::move(result)), modern));
+}
+
+}  // namespace mcpk::mcp

@@ -1,0 +1,123 @@
+/// @file
+/// @brief The MCP server: tool registry and method table, and the per-connection Session that
+/// speaks both protocol eras (see shared/docs/mcp-spec.md).
+///
+/// Session era (2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05): initialize → initialized,
+/// ping, logging/setLevel, tools/list, tools/call, notifications/cancelled.
+/// Stateless era (2026-07-28): every request carries _meta protocolVersion and
+/// clientCapabilities; server/discover; resultType on every result; ttlMs/cacheScope on lists;
+/// per-request log level; -32022/-32021/-32602 for bad metadata.
+///
+/// Threading: a Server is built before serving and then only read; a Session belongs to one
+/// connection and is used from the io_context's single thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/async.hpp"
+#include "core/cancel.hpp"
+#include "core/json.hpp"
+#include "jsonrpc/message.hpp"
+#include "mcp/tool.hpp"
+
+namespace mcpk::mcp {
+
+inline constexpr std::string_view kModernVersion = "2026-07-28";
+/// Session-era versions we speak, newest first.
+inline constexpr std::string_view kLegacyVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+
+struct ServerInfo {
+  std::string name = "mcp-kubernetes";
+  std::string title = "Kubernetes";
+  std::string version;
+  std::string instructions;
+};
+
+/// Decides whether a tool is listed (and callable at all).
+using ToolFilter = std::function<bool(const ToolSpec&)>;
+/// Wraps every tool call (policy checks, audit log, metrics); call `next` to run the tool.
+using ToolMiddleware = std::function<Task<ToolResult>(ToolContext&, const ToolSpec&, const ToolHandler& next)>;
+
+struct ServerOptions {
+  ToolFilter visible;         ///< null = all tools visible
+  ToolMiddleware middleware;  ///< null = call the tool directly
+  std::chrono::milliseconds tool_timeout{30'000};
+  std::size_t page_size = 100;  ///< tools/list page size
+};
+
+class Server {
+ public:
+  Server(ServerInfo info, ServerOptions options);
+
+  /// Registers a tool. Programmer mistakes (bad name, duplicate, non-object or unsupported
+  /// schema, missing handler) throw std::invalid_argument: they must fail at start-up.
+  void add_tool(ToolSpec spec);
+
+  const ServerInfo& info() const { return info_; }
+  const ServerOptions& options() const { return options_; }
+  /// Visible tools in registration order.
+  const std::vector<const ToolSpec*>& visible_tools() const;
+  /// A visible tool by name, or nullptr.
+  const ToolSpec* find_tool(std::string_view name) const;
+  /// The tool as tools/list describes it.
+  json::object describe(const ToolSpec& tool) const;
+
+ private:
+  ServerInfo info_;
+  ServerOptions options_;
+  std::vector<std::unique_ptr<ToolSpec>> tools_;
+  mutable std::vector<const ToolSpec*> visible_;
+  mutable bool visible_ready_ = false;
+};
+
+class Session {
+ public:
+  using Send = std::function<void(json::object message)>;
+
+  explicit Session(Server& server);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Handles one message. Returns the JSON-RPC response for a request (nullopt for a
+  /// notification, a response, or a request the client cancelled). `related` receives the
+  /// notifications that belong to this request (progress, log messages), before the response.
+  Task<std::optional<json::object>> handle(jsonrpc::Message message, Send related);
+  /// Parses `text` first; an unparsable message yields its JSON-RPC error response.
+  Task<std::optional<json::object>> handle_text(std::string_view text, Send related);
+
+  /// Cancels every call in flight (connection closed, shutdown).
+  void cancel_all(std::string_view reason);
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+  bool initialized() const { return !legacy_version_.empty(); }
+  /// The negotiated session-era version, empty before initialize.
+  const std::string& protocol_version() const { return legacy_version_; }
+  SessionState& state() { return state_; }
+
+ private:
+  struct Call;
+  Task<std::optional<json::object>> dispatch(jsonrpc::Request request, Send related);
+  json::object initialize(const jsonrpc::Request& request);
+  json::object discover(bool modern) const;
+  std::optional<json::object> list_tools(const jsonrpc::Request& request, bool modern) const;
+  Task<std::optional<json::object>> call_tool(jsonrpc::Request request, Send related, bool modern,
+                                              std::optional<LogLevel> level);
+  void on_notification(const jsonrpc::Notification& n);
+  json::object finish(json::object result, bool modern) const;
+
+  Server& server_;
+  SessionState state_;
+  std::string legacy_version_;
+  std::optional<LogLevel> legacy_log_level_;
+  std::map<std::string, CancelTokenPtr> in_flight_;
+};
+
+}  // namespace mcpk::mcp

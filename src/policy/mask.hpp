@@ -1,0 +1,17 @@
+/// @file
+/// @brief Secret masking (SPEC §1.1): the values of a Secret's data and stringData become
+/// "***" (keys kept), in single objects, lists and Tables, including the copy that
+/// kubectl.kubernetes.io/last-applied-configuration holds.
+#pragma once
+
+#include "core/json.hpp"
+
+namespace mcpk::policy {
+
+inline constexpr std::string_view kMasked = "***";
+
+/// Masks `v` in place: a Secret, a SecretList / v1 List (items), a Table whose rows carry
+/// Secret objects, or any of these nested as `object`. Returns how many values were masked.
+std::size_t mask_secrets(json::value& v);
+
+}  // namespace mcpk::policy

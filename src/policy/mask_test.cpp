@@ -1,0 +1,42 @@
+#include "policy/mask.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mcpk::policy {
+
+TEST(Mask, SecretValuesMaskedKeysKept) {
+  auto v = parse_json(R"({"kind":"Secret","data":{"password":"c2VjcmV0","user":"YWRtaW4="},"stringData":{"x":"y"}})")
+               .value();
+  EXPECT_EQ(mask_secrets(v), 3u);
+  EXPECT_EQ(to_json(v), R"({"kind":"Secret","data":{"password":"***","user":"***"},"stringData":{"x":"***"}})");
+}
+
+TEST(Mask, LastAppliedConfigurationMaskedToo) {
+  auto v = parse_json(R"({"kind":"Secret","metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":
+    "{\"kind\":\"Secret\",\"data\":{\"k\":\"dmFsdWU=\"}}"}},"data":{"k":"dmFsdWU="}})")
+               .value();
+  mask_secrets(v);
+  const auto text = to_json(v);
+  EXPECT_EQ(text.find("dmFsdWU="), std::string::npos);
+}
+
+TEST(Mask, ListsAndTables) {
+  auto list = parse_json(R"({"kind":"SecretList","items":[{"data":{"a":"Yg=="}},{"data":{"c":"ZA=="}}]})").value();
+  EXPECT_EQ(mask_secrets(list), 2u);
+  auto mixed =
+      parse_json(
+          R"({"kind":"List","items":[{"kind":"ConfigMap","data":{"a":"b"}},{"kind":"Secret","data":{"a":"b"}}]})")
+          .value();
+  EXPECT_EQ(mask_secrets(mixed), 1u);
+  EXPECT_EQ(mixed.at("items").at(0).at("data").at("a").as_string(), "b");
+  auto table =
+      parse_json(R"({"kind":"Table","rows":[{"cells":["s"],"object":{"kind":"Secret","data":{"a":"b"}}}]})").value();
+  EXPECT_EQ(mask_secrets(table), 1u);
+}
+
+TEST(Mask, OtherKindsUntouched) {
+  auto v = parse_json(R"({"kind":"ConfigMap","data":{"a":"b"}})").value();
+  EXPECT_EQ(mask_secrets(v), 0u);
+}
+
+}  // namespace mcpk::policy

@@ -1,0 +1,61 @@
+/// @file
+/// @brief What every tool group shares: the client pool, output settings, and the helpers that
+/// turn a call's arguments into a client, a namespace and a CallContext.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "kube/client.hpp"
+#include "mcp/server.hpp"
+#include "mcp/tool.hpp"
+
+namespace mcpk::tools {
+
+struct ToolEnv {
+  kube::ClientPool* pool = nullptr;
+  std::size_t max_response_bytes = 128 * 1024;
+  bool show_secret_values = false;
+};
+
+/// The session key under which k8s_switch_context stores the session's context.
+inline constexpr std::string_view kSessionContextKey = "kube.context";
+
+/// The context a call uses: its `context` argument, else the session's (switch_context),
+/// else the server's default.
+std::string effective_context(mcp::ToolContext& ctx, const ToolEnv& env);
+/// The client for that context (errors list the known contexts).
+Result<std::shared_ptr<kube::Client>> client_for(mcp::ToolContext& ctx, const ToolEnv& env);
+/// Deadline and cancel token of the call, for API requests.
+kube::CallContext call_context(const mcp::ToolContext& ctx);
+/// The namespace a namespaced call uses: `namespace` argument, else the context's namespace.
+std::string effective_namespace(const mcp::ToolContext& ctx, const kube::Client& client);
+
+/// A schema literal (JSON text) as an object; registration fails loudly if it is malformed.
+json::object schema(std::string_view json_text);
+/// Adds the `context` property (kubeconfig mode) to an object schema.
+json::object with_context(json::object schema, bool kubeconfig_mode);
+
+/// An error result for a failed call, with its message.
+mcp::ToolResult error_result(const Error& e);
+
+/// Masks Secret values unless --show-secret-values.
+void mask_if_needed(json::value& v, const ToolEnv& env);
+
+/// Compact JSON text of `v`, for tool text blocks.
+std::string compact(const json::value& v);
+
+/// Registration of each group (each in its own file).
+void add_context_tools(mcp::Server& server, ToolEnv& env);
+void add_resource_tools(mcp::Server& server, ToolEnv& env);
+void add_cluster_tools(mcp::Server& server, ToolEnv& env);
+void add_log_tools(mcp::Server& server, ToolEnv& env);
+
+/// Every tool of this build.
+void add_all_tools(mcp::Server& server, ToolEnv& env);
+
+}  // namespace mcpk::tools

@@ -1,0 +1,112 @@
+// Pod logs (SPEC §1.2): k8s_get_pod_logs.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/time.hpp"
+#include "tools/env.hpp"
+
+namespace mcpk::tools {
+namespace {
+
+Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto client = client_for(ctx, env);
+  if (!client) co_return error_result(client.error());
+  auto& c = **client;
+  const auto& a = ctx.args();
+  const auto cc = call_context(ctx);
+  const std::string pod(string_or(a, "podName"));
+  const std::string ns = effective_namespace(ctx, c);
+  const auto pods = kube::known_resource("", "v1", "pods", "Pod", true);
+  if (auto since = string_or(a, "sinceTime"); !since.empty() && !parse_rfc3339(since)) {
+    co_return mcp::ToolResult::error(
+        fmt::format("sinceTime \"{}\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", since));
+  }
+  if (find(a, "sinceTime") && find(a, "sinceSeconds")) {
+    co_return mcp::ToolResult::error("give sinceSeconds or sinceTime, not both");
+  }
+
+  std::string container(string_or(a, "container"));
+  std::string note;
+  if (container.empty()) {
+    // Pick the container like kubectl: the default-container annotation, else the first one;
+    // say so when there are several.
+    const auto pod_path = kube::resource_path(pods, ns, pod);
+    auto obj = co_await c.get_json(pod_path, cc);
+    if (!obj) co_return error_result(obj.error());
+    std::vector<std::string> names;
+    if (const auto* cs = find_path(*obj, {"spec", "containers"}); cs && cs->is_array()) {
+      for (const auto& x : cs->get_array()) {
+        if (x.is_object()) names.emplace_back(string_or(x.get_object(), "name"));
+      }
+    }
+    const auto* def = find_path(*obj, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
+    if (def && def->is_string() && std::ranges::find(names, std::string_view(def->get_string())) != names.end()) {
+      container = std::string(def->get_string());
+    } else if (!names.empty()) {
+      container = names.front();
+    }
+    if (names.size() > 1) {
+      note = fmt::format("[container \"{}\" of {} ({}); pass container to choose another]\n", container, names.size(),
+                         fmt::join(names, ", "));
+    }
+  }
+  const auto budget = static_cast<std::int64_t>(env.max_response_bytes);
+  const auto limit_bytes = std::min<std::int64_t>(find_int(a, "limitBytes").value_or(65536), budget - 512);
+  auto bool_param = [&](std::string_view k) {
+    return find_bool(a, k).value_or(false) ? std::string("true") : std::string();
+  };
+  auto int_param = [&](std::string_view k) {
+    auto v = find_int(a, k);
+    return v ? std::to_string(*v) : std::string();
+  };
+  kube::HttpRequest req;
+  req.target = kube::resource_path(pods, ns, pod, "log") +
+               kube::query_string({{"container", container},
+                                   {"previous", bool_param("previous")},
+                                   {"tailLines", int_param("tailLines")},
+                                   {"sinceSeconds", int_param("sinceSeconds")},
+                                   {"sinceTime", std::string(string_or(a, "sinceTime"))},
+                                   {"timestamps", bool_param("timestamps")},
+                                   {"limitBytes", std::to_string(limit_bytes)}});
+  req.accept = "text/plain, */*";
+  auto r = co_await c.request(std::move(req), cc);
+  if (!r) co_return error_result(r.error());
+  std::string text = note + r->body;
+  if (static_cast<std::int64_t>(r->body.size()) >= limit_bytes) {
+    text += fmt::format(
+        "\n[log cut at {} bytes (limitBytes / --max-response-bytes); use tailLines, sinceSeconds or "
+        "sinceTime for other parts]\n",
+        limit_bytes);
+  }
+  if (r->body.empty()) text += fmt::format("(no log lines for container \"{}\" of pod {}/{})\n", container, ns, pod);
+  co_return mcp::ToolResult::text(std::move(text));
+}
+
+}  // namespace
+
+void add_log_tools(mcp::Server& server, ToolEnv& env) {
+  server.add_tool({
+      .name = "k8s_get_pod_logs",
+      .title = "Get pod logs",
+      .description = "Log text of one container of a pod (the default container when the pod has several; the "
+                     "answer says which). previous=true gives the last terminated instance.",
+      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+          "podName":{"type":"string","minLength":1},
+          "namespace":{"type":"string","description":"Namespace (default: the context's namespace)"},
+          "container":{"type":"string"},
+          "previous":{"type":"boolean","default":false},
+          "tailLines":{"type":"integer","minimum":1,"maximum":10000,"default":100},
+          "sinceSeconds":{"type":"integer","minimum":1},
+          "sinceTime":{"type":"string","description":"RFC 3339, e.g. 2026-01-02T15:04:05Z"},
+          "timestamps":{"type":"boolean","default":false},
+          "limitBytes":{"type":"integer","minimum":1,"default":65536}},
+          "required":["podName"],"additionalProperties":false})J"),
+                                   !env.pool->in_cluster()),
+      .output_schema = std::nullopt,
+      .annotations = {.read_only = true, .destructive = false, .idempotent = true, .open_world = true},
+      .operation = "logs",
+      .handler = [&env](mcp::ToolContext& ctx) { return pod_logs(ctx, env); },
+  });
+}
+
+}  // namespace mcpk::tools

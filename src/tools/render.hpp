@@ -1,0 +1,27 @@
+/// @file
+/// @brief Presenting Kubernetes objects compactly: slim objects, YAML, kubectl-style tables.
+#pragma once
+
+#include <string>
+
+#include "core/json.hpp"
+
+namespace mcpk::tools {
+
+/// Removes what a reader never needs and keeps what explains state (SPEC §1.1 "slim"):
+/// managedFields, last-applied-configuration, resourceVersion, uid, generation, selfLink,
+/// ownerReferences, finalizers, condition timestamps, injected defaults (default probe
+/// fields, termination message settings, default scheduler/DNS policy/grace period, the
+/// kube-api-access token volume and its mounts, default tolerations), and summarises env
+/// lists longer than 10 entries. Works on single objects and on lists (items).
+void slim(json::value& v);
+
+/// Block-style YAML. Strings are quoted whenever a plain scalar would read as something else.
+std::string to_yaml(const json::value& v);
+
+/// A server-side Table (meta.k8s.io/v1) as aligned text, kubectl's default columns
+/// (priority 0). With `with_namespace` a NAMESPACE column comes first. Cells of type "date"
+/// are shown as ages.
+std::string render_table(const json::object& table, bool with_namespace);
+
+}  // namespace mcpk::tools

@@ -1,0 +1,72 @@
+"""Fixtures for end-to-end tests: the real mcp-kubernetes binary, driven over stdio by the
+official MCP Python SDK client, against the real test cluster (tests/conftest.py).
+
+Every test that takes `mcp` runs twice: once in the session era (initialize handshake,
+2025-11-25) and once in the stateless 2026-07-28 era."""
+import contextlib
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+import pytest_asyncio
+from mcp import Client, StdioServerParameters
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("MCPK_BIN", str(ROOT / "build" / "src" / "app" / "mcp-kubernetes"))
+
+ERAS = {"legacy": "legacy", "modern": "2026-07-28"}
+
+
+def server_params(kubeconfig, *flags, env=None):
+    e = {"KUBECONFIG": kubeconfig, "HOME": os.environ.get("HOME", "/root"), "PATH": os.environ.get("PATH", "")}
+    e.update(env or {})
+    return StdioServerParameters(command=BIN, args=["serve", *flags], env=e)
+
+
+@contextlib.asynccontextmanager
+async def connect(kubeconfig, *flags, era="legacy", env=None, **client_kwargs):
+    async with Client(server_params(kubeconfig, *flags, env=env), mode=ERAS[era], **client_kwargs) as client:
+        yield client
+
+
+@pytest.fixture(params=list(ERAS), ids=list(ERAS))
+def era(request):
+    return request.param
+
+
+@pytest_asyncio.fixture
+async def mcp(cluster, era):
+    async with connect(cluster.kubeconfig, era=era) as client:
+        yield client
+
+
+def text_of(result):
+    """The text blocks of a CallToolResult, joined."""
+    return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+
+
+async def call(client, tool, **arguments):
+    return await client.call_tool(tool, arguments)
+
+
+async def call_ok(client, tool, **arguments):
+    r = await client.call_tool(tool, arguments)
+    assert not r.isError, f"{tool} {arguments} failed: {text_of(r)}"
+    return r
+
+
+async def call_err(client, tool, **arguments):
+    r = await client.call_tool(tool, arguments)
+    assert r.isError, f"{tool} {arguments} should have failed but gave: {text_of(r)[:500]}"
+    return text_of(r)
+
+
+def apply(cluster, manifest, context="admin"):
+    cluster.kubectl("apply", "-f", "-", input=manifest if isinstance(manifest, str) else json.dumps(manifest),
+                    context=context)
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
