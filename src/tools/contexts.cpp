@@ -94,11 +94,10 @@ void add_context_tools(mcp::Server& server, ToolEnv& env) {
           server_url = it->second.server;
         }
         o["server"] = server_url;
-        co_return mcp::ToolResult::with_structured(
-            fmt::format("Current context: {} (cluster {}, user {}, namespace {}, server {})", current,
-                        std::string_view(o["cluster"].as_string()), std::string_view(o["user"].as_string()),
-                        std::string_view(o["namespace"].as_string()), server_url),
-            std::move(o));
+        auto text = fmt::format("Current context: {} (cluster {}, user {}, namespace {}, server {})", current,
+                                std::string_view(o["cluster"].as_string()), std::string_view(o["user"].as_string()),
+                                std::string_view(o["namespace"].as_string()), server_url);
+        co_return mcp::ToolResult::with_structured(std::move(text), std::move(o));
       },
   });
 

@@ -18,10 +18,11 @@ TEST(Slim, RemovesNoiseKeepsState) {
     "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"x"}]}})J")
                .value();
   slim(v);
-  EXPECT_EQ(to_json(v),
-            R"J({"kind":"Pod","metadata":{"name":"web","namespace":"default","labels":{"app":"web"}},)"
-            R"("spec":{"containers":[{"name":"c","image":"nginx","livenessProbe":{"httpGet":{"path":"/","port":80},"periodSeconds":5}}]},)"
-            R"("status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}})J");
+  EXPECT_EQ(
+      to_json(v),
+      R"J({"kind":"Pod","metadata":{"name":"web","namespace":"default","labels":{"app":"web"}},)J"
+      R"J("spec":{"containers":[{"name":"c","image":"nginx","livenessProbe":{"httpGet":{"path":"/","port":80},"periodSeconds":5}}]},)J"
+      R"J("status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}})J");
 }
 
 TEST(Slim, SummarisesLongEnv) {

@@ -124,6 +124,9 @@ Task<Result<Page>> fetch_page(mcp::ToolContext& ctx, const ToolEnv& env, const T
   if (meta && meta->is_object()) {
     p.next = std::string(string_or(meta->get_object(), "continue"));
     p.remaining = find_int(meta->get_object(), "remainingItemCount");
+    // The API server may hand out a continue token for a page that happens to end exactly
+    // at the last item; with nothing remaining there is no next page to offer.
+    if (p.remaining && *p.remaining == 0) p.next.clear();
   }
   const bool namespaced = t.resource.namespaced;
   auto add_item = [&](const json::value& obj, json::value payload) {
@@ -219,8 +222,8 @@ Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env) 
 
 // --- describe ----------------------------------------------------------------------------------
 
-std::string container_summary(const json::object& pod) {
-  const auto* statuses = find_path(json::value(pod), {"status", "containerStatuses"});
+std::string container_summary(const json::value& pod) {
+  const auto* statuses = find_path(pod, {"status", "containerStatuses"});
   if (!statuses || !statuses->is_array()) return {};
   std::string out = "Containers:\n";
   for (const auto& sv : statuses->get_array()) {
@@ -306,7 +309,7 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
   mask_if_needed(*obj, env);
   const std::string uid_s = object_uid(*obj);
   std::string pods;
-  if (string_or(obj->as_object(), "kind") == "Pod") pods = container_summary(obj->as_object());
+  if (string_or(obj->as_object(), "kind") == "Pod") pods = container_summary(*obj);
   slim(*obj);
 
   // Events about this object (by UID), newest first.

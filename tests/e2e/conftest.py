@@ -9,8 +9,9 @@ import os
 import pathlib
 import subprocess
 
+import inspect
+
 import pytest
-import pytest_asyncio
 from mcp import Client, StdioServerParameters
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -36,8 +37,21 @@ def era(request):
     return request.param
 
 
-@pytest_asyncio.fixture
-async def mcp(cluster, era):
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def pytest_collection_modifyitems(items):
+    # Every coroutine test runs under anyio's plugin (the MCP SDK is anyio-based; its fixtures
+    # must enter and exit in the same task).
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture
+async def mcp(cluster, era, anyio_backend):
     async with connect(cluster.kubeconfig, era=era) as client:
         yield client
 
@@ -53,13 +67,13 @@ async def call(client, tool, **arguments):
 
 async def call_ok(client, tool, **arguments):
     r = await client.call_tool(tool, arguments)
-    assert not r.isError, f"{tool} {arguments} failed: {text_of(r)}"
+    assert not r.is_error, f"{tool} {arguments} failed: {text_of(r)}"
     return r
 
 
 async def call_err(client, tool, **arguments):
     r = await client.call_tool(tool, arguments)
-    assert r.isError, f"{tool} {arguments} should have failed but gave: {text_of(r)[:500]}"
+    assert r.is_error, f"{tool} {arguments} should have failed but gave: {text_of(r)[:500]}"
     return text_of(r)
 
 
@@ -70,3 +84,6 @@ def apply(cluster, manifest, context="admin"):
 
 def run(*cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+from fixtures import objects  # noqa: E402,F401  (session fixture shared by the modules)
