@@ -180,6 +180,7 @@ Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env) 
   std::int64_t limit = find_int(a, "limit").value_or(50);
   const std::size_t budget = env.max_response_bytes > 1024 ? env.max_response_bytes - 1024 : env.max_response_bytes;
 
+  ctx.progress(0, 2, "listing " + t->resource.resource);
   auto page = co_await fetch_page(ctx, env, *t, limit, all_ns);
   // Over budget: ask the API server for fewer items (from the same continue point), so the
   // continue token it returns is exactly where this answer stops. Nothing is dropped.
@@ -190,6 +191,7 @@ Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env) 
     page = co_await fetch_page(ctx, env, *t, limit, all_ns);
   }
   if (!page) co_return error_result(page.error());
+  ctx.progress(1, 2, fmt::format("received {} {}", page->count, t->resource.resource));
   if (page->text.size() > budget) {
     co_return mcp::ToolResult::error(fmt::format(
         "a single {} is larger than the response budget ({} bytes, --max-response-bytes); use output=names or table",
@@ -331,6 +333,7 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
   std::string text = to_yaml(*obj);
   if (!pods.empty()) text += pods;
   text += events_text;
+  ctx.progress(1, 1);
   if (text.size() > env.max_response_bytes) {
     text.resize(env.max_response_bytes);
     text += fmt::format("\n[cut at the response budget of {} bytes]\n", env.max_response_bytes);
