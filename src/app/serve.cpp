@@ -6,10 +6,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdlib>
+#include <memory>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "kube/client.hpp"
+#include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
 #include "mcp/server.hpp"
 #include "tools/env.hpp"
@@ -38,25 +41,38 @@ int run_serve(const ServeOptions& options) {
   }
   std::signal(SIGPIPE, SIG_IGN);  // a client that goes away must not kill us mid-write
 
-  // The kubeconfig is read once at start; clients connect lazily, so an unreachable context
-  // never delays start-up or other contexts.
-  auto kubeconfig = kube::load_kubeconfig(kube::default_loading_rules(options.kube.kubeconfig));
-  if (!kubeconfig) {
-    spdlog::error("{}", kubeconfig.error().message);
-    return 2;
-  }
-  if (!options.kube.context.empty() && !kubeconfig->contexts.contains(options.kube.context)) {
-    spdlog::error("--context: the kubeconfig has no context \"{}\"", options.kube.context);
-    return 2;
-  }
-  if (kubeconfig->contexts.empty()) {
-    spdlog::warn("no kubeconfig contexts found (KUBECONFIG / ~/.kube/config); tools will report it");
-  }
-
   net::io_context io(1);
   kube::TransportOptions transport_options{.qps = options.kube.qps_limit, .burst = options.kube.burst_limit};
-  kube::ClientPool pool(io.get_executor(), std::move(*kubeconfig), transport_options, options.kube.context);
-  tools::ToolEnv env{.pool = &pool,
+  std::unique_ptr<kube::ClientPool> pool;
+  if (options.kube.in_cluster) {
+    // MCPK_SERVICEACCOUNT_DIR moves the service-account mount (tests, sidecars).
+    const char* sa_dir = std::getenv("MCPK_SERVICEACCOUNT_DIR");
+    auto cfg = kube::in_cluster_config(sa_dir && *sa_dir ? sa_dir : kube::kServiceAccountDir);
+    if (!cfg) {
+      spdlog::error("{}", cfg.error().message);
+      return 2;
+    }
+    spdlog::info("in-cluster: API server {}, namespace {}", cfg->server, cfg->ns);
+    pool = std::make_unique<kube::ClientPool>(io.get_executor(), std::move(*cfg), transport_options);
+  } else {
+    // The kubeconfig is read once at start; clients connect lazily, so an unreachable context
+    // never delays start-up or other contexts.
+    auto kubeconfig = kube::load_kubeconfig(kube::default_loading_rules(options.kube.kubeconfig));
+    if (!kubeconfig) {
+      spdlog::error("{}", kubeconfig.error().message);
+      return 2;
+    }
+    if (!options.kube.context.empty() && !kubeconfig->contexts.contains(options.kube.context)) {
+      spdlog::error("--context: the kubeconfig has no context \"{}\"", options.kube.context);
+      return 2;
+    }
+    if (kubeconfig->contexts.empty()) {
+      spdlog::warn("no kubeconfig contexts found (KUBECONFIG / ~/.kube/config); tools will report it");
+    }
+    pool = std::make_unique<kube::ClientPool>(io.get_executor(), std::move(*kubeconfig), transport_options,
+                                              options.kube.context);
+  }
+  tools::ToolEnv env{.pool = pool.get(),
                      .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),
                      .show_secret_values = options.kube.show_secret_values};
 
@@ -64,7 +80,9 @@ int run_serve(const ServeOptions& options) {
   server_options.tool_timeout = *parse_duration(options.kube.tool_timeout);
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
   tools::add_all_tools(server, env);
-  spdlog::info("{} tools, default context \"{}\"", server.visible_tools().size(), pool.default_context());
+  spdlog::info("{} tools{}", server.visible_tools().size(),
+               pool->in_cluster() ? std::string(" (in-cluster)")
+                                  : fmt::format(", default context \"{}\"", pool->default_context()));
 
   transport::StdioTransport stdio(io, server,
                                   {.max_message_bytes = static_cast<std::size_t>(options.http.max_request_size)});

@@ -1,0 +1,104 @@
+"""Authentication paths against the real API server: in-cluster service-account config (token
+re-read after rotation) and exec credential plugins (cached until expiry, re-run on 401)."""
+import base64
+import json
+import os
+import re
+import stat
+
+import pytest
+import yaml
+
+from conftest import call_err, call_ok, connect, text_of
+
+
+def server_and_ca(cluster):
+    kc = yaml.safe_load(open(cluster.kubeconfig))
+    c = kc["clusters"][0]["cluster"]
+    return c["server"], base64.b64decode(c["certificate-authority-data"]).decode()
+
+
+@pytest.fixture(scope="module")
+def sa_token(cluster):
+    cluster.kubectl("create", "serviceaccount", "mcpk-e2e", "-n", "default", check=False)
+    cluster.kubectl("create", "clusterrolebinding", "mcpk-e2e-view", "--clusterrole=view",
+                    "--serviceaccount=default:mcpk-e2e", check=False)
+    return cluster.kubectl("create", "token", "mcpk-e2e", "-n", "default", "--duration=1h").stdout.strip()
+
+
+async def test_in_cluster_mode(cluster, sa_token, tmp_path, anyio_backend):
+    server, ca = server_and_ca(cluster)
+    host, port = re.match(r"https://([\d.]+):(\d+)", server).groups()
+    sa = tmp_path / "sa"
+    sa.mkdir()
+    (sa / "token").write_text("not-a-valid-token")
+    (sa / "ca.crt").write_text(ca)
+    (sa / "namespace").write_text("default")
+    env = {"KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port, "MCPK_SERVICEACCOUNT_DIR": str(sa)}
+    async with connect("/nonexistent", "--in-cluster", env=env) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert "k8s_list_contexts" not in names and "k8s_switch_context" not in names
+        assert "context" not in next(t for t in (await c.list_tools()).tools
+                                     if t.name == "k8s_get_resource").input_schema["properties"]
+        msg = await call_err(c, "k8s_list_resources", resourceType="pods")
+        assert "rejected the credentials" in msg and "not-a-valid-token" not in msg
+        # The token rotates: the server re-reads the file after a 401.
+        (sa / "token").write_text(sa_token)
+        r = await call_ok(c, "k8s_list_resources", resourceType="namespaces", output="names")
+        assert "default" in [i["name"] for i in r.structured_content["items"]]
+        msg = await call_err(c, "k8s_get_resource", resourceType="secret", name="x", namespace="default")
+        assert "system:serviceaccount:default:mcpk-e2e" in msg
+
+
+def exec_kubeconfig(cluster, tmp_path, token, expires="2099-01-01T00:00:00Z"):
+    server, ca = server_and_ca(cluster)
+    calls = tmp_path / "calls"
+    plugin = tmp_path / "cred-plugin"
+    cred = {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+            "status": {"token": token, "expirationTimestamp": expires}}
+    plugin.write_text("#!/bin/sh\n"
+                      f"echo \"$KUBERNETES_EXEC_INFO\" >> {calls}\n"
+                      f"cat {tmp_path}/cred.json\n")
+    (tmp_path / "cred.json").write_text(json.dumps(cred))
+    plugin.chmod(plugin.stat().st_mode | stat.S_IEXEC)
+    kc = tmp_path / "exec.yaml"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "exec",
+        "clusters": [{"name": "c", "cluster": {"server": server,
+                                               "certificate-authority-data": base64.b64encode(ca.encode()).decode()}}],
+        "users": [{"name": "e", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                                                 "command": "./cred-plugin", "provideClusterInfo": True,
+                                                 "interactiveMode": "Never"}}}],
+        "contexts": [{"name": "exec", "context": {"cluster": "c", "user": "e"}}]}))
+    return str(kc), calls
+
+
+async def test_exec_plugin_cached_until_expiry(cluster, sa_token, tmp_path, anyio_backend):
+    kc, calls = exec_kubeconfig(cluster, tmp_path, sa_token)
+    async with connect(kc) as c:
+        await call_ok(c, "k8s_list_resources", resourceType="namespaces")
+        await call_ok(c, "k8s_get_resource", resourceType="namespace", name="default")
+    lines = calls.read_text().splitlines()
+    assert len(lines) == 1  # one run for two calls: cached
+    info = json.loads(lines[0])
+    assert info["kind"] == "ExecCredential" and info["spec"]["interactive"] is False
+    assert info["spec"]["cluster"]["server"].startswith("https://127.0.0.1:")
+
+
+async def test_exec_plugin_rerun_after_401(cluster, sa_token, tmp_path, anyio_backend):
+    kc, calls = exec_kubeconfig(cluster, tmp_path, "stale-token")
+    async with connect(kc) as c:
+        msg = await call_err(c, "k8s_list_resources", resourceType="namespaces")
+        assert "rejected the credentials" in msg and "stale-token" not in msg
+        cred = json.loads((tmp_path / "cred.json").read_text())
+        cred["status"]["token"] = sa_token
+        (tmp_path / "cred.json").write_text(json.dumps(cred))
+        await call_ok(c, "k8s_list_resources", resourceType="namespaces")
+
+
+async def test_exec_plugin_failure_is_reported(cluster, tmp_path, anyio_backend):
+    kc, _ = exec_kubeconfig(cluster, tmp_path, "x")
+    (tmp_path / "cred-plugin").write_text("#!/bin/sh\necho 'login required: run sso-login' >&2\nexit 3\n")
+    async with connect(kc) as c:
+        msg = await call_err(c, "k8s_list_resources", resourceType="pods")
+        assert "exit 3" in msg and "login required" in msg
