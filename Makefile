@@ -1,14 +1,14 @@
 # mcp-kubernetes: the two commands are `make run` and `make test`.
 #   make run   ARGS="--transport=streamable-http"  installs what is missing, builds, starts the server
 #   make test                                       installs, builds, starts the test cluster, runs every test
-#   make build | make unit | make lint | make format | make cluster-up | make cluster-down | make clean
+#   make build | make unit | make lint | make format | make bench | make cluster-up | make cluster-down | make clean
 SHELL := /bin/bash
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 BIN := $(BUILD_DIR)/src/app/mcp-kubernetes
 ARGS ?=
 
-.PHONY: all deps build run test unit lint format cluster-up cluster-down clean
+.PHONY: all deps build run test unit lint format bench cluster-up cluster-down clean
 
 all: build
 
@@ -35,6 +35,11 @@ lint: deps
 
 format: deps
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+bench: build
+	@tests/cluster/build all
+	@kc=$$(tests/cluster/up --name bench --no-build) && \
+	  { $(BUILD_DIR)/bench/mcpk-bench --kubeconfig "$$kc" --calls 1000; rc=$$?; tests/cluster/down --name bench; exit $$rc; }
 
 cluster-up:
 	@tests/cluster/up
