@@ -9,13 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -192,8 +192,8 @@ int main(int argc, char** argv) {
   auto r = stats(raw), g = stats(get_us), l = stats(list_us);
   fmt::print("calls per series: {} (after {} warm-up)\n", calls, warmup);
   fmt::print("raw GET (kube::Client)       p50 {:7.0f} us  p99 {:7.0f} us  mean {:7.0f} us\n", r.p50, r.p99, r.mean);
-  fmt::print("k8s_get_resource over stdio  p50 {:7.0f} us  p99 {:7.0f} us  mean {:7.0f} us   ratio p50 {:.2f}\n",
-             g.p50, g.p99, g.mean, g.p50 / r.p50);
+  fmt::print("k8s_get_resource over stdio  p50 {:7.0f} us  p99 {:7.0f} us  mean {:7.0f} us   ratio p50 {:.2f}\n", g.p50,
+             g.p99, g.mean, g.p50 / r.p50);
   fmt::print("k8s_list_resources (stdio)   p50 {:7.0f} us  p99 {:7.0f} us  mean {:7.0f} us\n", l.p50, l.p99, l.mean);
   fmt::print("cold start to first tools/list: {:.1f} ms\n", cold_ms);
   fmt::print("RSS idle: {:.1f} MB, after {} calls: {:.1f} MB\n", idle_kb / 1024.0, 2 * calls + warmup,

@@ -70,6 +70,7 @@ struct HttpTransport::Impl {
   ssl::context tls{ssl::context::tls_client};
   std::string host, port, base_path, endpoint;
   std::string basic_auth;
+  std::string proxy_host, proxy_port, proxy_auth;  // HTTP CONNECT proxy (proxy-url), if any
   std::unique_ptr<Authenticator> auth;
   std::deque<std::unique_ptr<Connection>> idle;
   std::size_t opened = 0;
@@ -118,6 +119,22 @@ struct HttpTransport::Impl {
       tls.use_private_key(net::buffer(config.client_key_pem), ssl::context::pem, ec);
       if (ec) return fail(Errc::invalid_argument, fmt::format("context {}: invalid client key", config.context));
     }
+    if (!config.proxy_url.empty()) {
+      auto p = boost::urls::parse_absolute_uri(config.proxy_url);
+      if (!p || p->host().empty()) {
+        return fail(Errc::invalid_argument, fmt::format("context {}: proxy-url is not a URL", config.context));
+      }
+      if (p->scheme() != "http") {
+        return fail(Errc::not_supported,
+                    fmt::format("context {}: only http:// proxies (HTTP CONNECT) are supported in proxy-url, not {}://",
+                                config.context, std::string_view(p->scheme())));
+      }
+      proxy_host = p->host_address();
+      proxy_port = p->has_port() ? std::string(p->port()) : "80";
+      if (p->has_userinfo()) {
+        proxy_auth = "Basic " + base64_encode(std::string(p->user()) + ":" + std::string(p->password()));
+      }
+    }
     if (!config.username.empty() || !config.password.empty()) {
       basic_auth = "Basic " + base64_encode(config.username + ":" + config.password);
     }
@@ -154,11 +171,17 @@ struct HttpTransport::Impl {
     auto& lowest = beast::get_lowest_layer(conn->stream);
     auto reg = CancelToken::on_cancel(cancel, [&lowest] { lowest.close(); });
     tcp::resolver resolver(executor);
-    auto [rec, results] = co_await resolver.async_resolve(host, port, use_tuple);
-    if (rec) co_return std::unexpected(net_error("resolve", endpoint, rec));
+    const bool proxied = !proxy_host.empty();
+    const std::string& dial_host = proxied ? proxy_host : host;
+    const std::string& dial_port = proxied ? proxy_port : port;
+    auto [rec, results] = co_await resolver.async_resolve(dial_host, dial_port, use_tuple);
+    if (rec) co_return std::unexpected(net_error(proxied ? "resolve proxy" : "resolve", endpoint, rec));
     lowest.expires_at(deadline);
     auto [cec, ep] = co_await lowest.async_connect(results, use_tuple);
-    if (cec) co_return std::unexpected(net_error("connect", endpoint, cec));
+    if (cec) co_return std::unexpected(net_error(proxied ? "connect to proxy" : "connect", endpoint, cec));
+    if (proxied) {
+      if (auto ok = co_await tunnel(*conn); !ok) co_return std::unexpected(ok.error());
+    }
     SSL* ssl_handle = conn->stream.native_handle();
     const std::string& verify_name = config.tls_server_name.empty() ? host : config.tls_server_name;
     if (!is_ip(verify_name)) SSL_set_tlsext_host_name(ssl_handle, verify_name.c_str());
@@ -183,6 +206,29 @@ struct HttpTransport::Impl {
     }
     ++opened;
     co_return conn;
+  }
+
+  // HTTP CONNECT through the proxy (proxy-url): the TLS session then runs inside the tunnel.
+  Task<Result<void>> tunnel(Connection& conn) {
+    auto& lowest = beast::get_lowest_layer(conn.stream);
+    const std::string authority =
+        host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+    http::request<http::empty_body> req{http::verb::connect, authority, 11};
+    req.set(http::field::host, authority);
+    req.set(http::field::user_agent, options.user_agent);
+    if (!proxy_auth.empty()) req.set(http::field::proxy_authorization, proxy_auth);
+    auto [wec, wn] = co_await http::async_write(lowest, req, use_tuple);
+    if (wec) co_return std::unexpected(net_error("proxy CONNECT", endpoint, wec));
+    beast::flat_buffer buf;
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);  // a CONNECT answer has no body
+    auto [rec, rn] = co_await http::async_read_header(lowest, buf, parser, use_tuple);
+    if (rec) co_return std::unexpected(net_error("proxy CONNECT", endpoint, rec));
+    if (parser.get().result_int() != 200) {
+      co_return fail(Errc::unavailable,
+                     fmt::format("the proxy refused to connect to {} (HTTP {})", endpoint, parser.get().result_int()));
+    }
+    co_return Result<void>{};
   }
 
   // One attempt on one connection. `reused` tells whether a failure before any response byte

@@ -36,12 +36,15 @@ Task<Result<Target>> target_of(mcp::ToolContext& ctx, const ToolEnv& env) {
   auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
   if (!res) co_return std::unexpected(res.error());
   Target t{*client, res->resource, {}, res->note};
+  if (!res->note.empty()) ctx.log(mcp::LogLevel::warning, res->note);
   if (t.resource.namespaced) {
     t.ns = effective_namespace(ctx, **client);
   } else if (auto given = string_or(ctx.args(), "namespace"); !given.empty()) {
     if (!t.notes.empty()) t.notes += "\n";
     t.notes +=
         fmt::format("{} is cluster-scoped: the namespace \"{}\" was ignored.", t.resource.qualified_name(), given);
+    ctx.log(mcp::LogLevel::info,
+            fmt::format("namespace \"{}\" ignored: {} is cluster-scoped", given, t.resource.qualified_name()));
   }
   co_return t;
 }

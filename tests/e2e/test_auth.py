@@ -102,3 +102,76 @@ async def test_exec_plugin_failure_is_reported(cluster, tmp_path, anyio_backend)
     async with connect(kc) as c:
         msg = await call_err(c, "k8s_list_resources", resourceType="pods")
         assert "exit 3" in msg and "login required" in msg
+
+
+class ConnectProxy:
+    """A minimal HTTP CONNECT proxy on 127.0.0.1 that records the tunnels it opened."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.tunnels = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        import socket
+        import threading
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            line = head.split(b"\r\n")[0].decode()
+            method, target, _ = line.split(" ", 2)
+            self.tunnels.append((method, target, b"proxy-authorization: basic" in head.lower()))
+            host, port = target.rsplit(":", 1)
+            upstream = socket.create_connection((host, int(port)))
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+            def pipe(a, b):
+                try:
+                    while data := a.recv(65536):
+                        b.sendall(data)
+                except OSError:
+                    pass
+                finally:
+                    for s in (a, b):
+                        try:
+                            s.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+
+async def test_proxy_url_tunnels_through_http_connect(cluster, tmp_path, anyio_backend):
+    proxy = ConnectProxy()
+    try:
+        kc = yaml.safe_load(open(cluster.kubeconfig))
+        kc["clusters"][0]["cluster"]["proxy-url"] = f"http://user:pw@127.0.0.1:{proxy.port}"
+        path = tmp_path / "proxied.yaml"
+        path.write_text(yaml.safe_dump(kc))
+        async with connect(str(path)) as c:
+            await call_ok(c, "k8s_get_resource", resourceType="namespace", name="default")
+        server = kc["clusters"][0]["cluster"]["server"].removeprefix("https://")
+        assert proxy.tunnels and proxy.tunnels[0] == ("CONNECT", server, True)
+        kc["clusters"][0]["cluster"]["proxy-url"] = "socks5://127.0.0.1:1080"
+        path.write_text(yaml.safe_dump(kc))
+        async with connect(str(path)) as c:
+            msg = await call_err(c, "k8s_list_resources", resourceType="pods")
+            assert "only http:// proxies" in msg
+    finally:
+        proxy.close()

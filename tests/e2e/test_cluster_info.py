@@ -33,6 +33,8 @@ async def test_cluster_health(mcp):
     assert s["verdict"] == "Healthy" and s["version"] == "v1.36.3" and s["readyz"] and s["livez"]
     assert {n["name"] for n in s["nodes"]} == {"kwok-node-0", "kwok-node-1"}
     assert "Verdict: Healthy" in text_of(r)
+    r = await call_ok(mcp, "k8s_get_cluster_health", nodesLimit=1)
+    assert len(r.structured_content["nodes"]) == 1 and "first page only" in text_of(r)
     r = await call_ok(mcp, "k8s_get_cluster_health", includeNodes=False)
     assert "nodes" not in r.structured_content
 

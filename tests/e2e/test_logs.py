@@ -26,6 +26,8 @@ async def test_tail_timestamps_previous_since(mcp, objects):
     assert "previous container instance said goodbye" in t
     t = text_of(await call_ok(mcp, "k8s_get_pod_logs", podName="single", namespace=NS, sinceTime="2026-01-01T00:00:04Z"))
     assert "line 4" in t and "line 1" not in t
+    t = text_of(await call_ok(mcp, "k8s_get_pod_logs", podName="single", namespace=NS, sinceSeconds=60))
+    assert "from a kwok fake container" not in t and "no log lines" in t  # the fake lines are older
     t = text_of(await call_ok(mcp, "k8s_get_pod_logs", podName="single", namespace=NS, limitBytes=40))
     assert "log cut at 40 bytes" in t
 

@@ -224,9 +224,32 @@ def test_tool_timeout_stops_a_hanging_api_server(cluster, tmp_path):
 def test_logging_set_level_and_messages(raw):
     s = raw()
     s.initialize()
-    assert s.request(1, "logging/setLevel", {"level": "debug"})["result"] == {}
-    e = s.request(2, "logging/setLevel", {"level": "chatty"})
+    call = {"name": "k8s_get_resource", "arguments": {"resourceType": "nodes", "name": "kwok-node-0",
+                                                       "namespace": "x"}}
+    s.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": call})
+    assert not [m for m in s.until_id(1) if m.get("method") == "notifications/message"]  # not asked for
+    assert s.request(2, "logging/setLevel", {"level": "debug"})["result"] == {}
+    s.send({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": call})
+    logs = [m["params"] for m in s.until_id(3) if m.get("method") == "notifications/message"]
+    assert logs and logs[0]["level"] == "info" and "cluster-scoped" in logs[0]["data"]
+    assert s.request(4, "logging/setLevel", {"level": "warning"})["result"] == {}
+    s.send({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": call})
+    assert not [m for m in s.until_id(5) if m.get("method") == "notifications/message"]  # below warning
+    e = s.request(6, "logging/setLevel", {"level": "chatty"})
     assert e["error"]["code"] == -32602
+
+
+def test_modern_per_request_log_level(raw):
+    s = raw()
+    call = {"name": "k8s_get_resource", "arguments": {"resourceType": "nodes", "name": "kwok-node-0",
+                                                       "namespace": "x"}}
+    s.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {**call, "_meta": {**MODERN_META, "io.modelcontextprotocol/logLevel": "info"}}})
+    msgs = s.until_id(1)
+    assert [m for m in msgs if m.get("method") == "notifications/message"]
+    assert msgs[-1]["result"]["resultType"] == "complete"
+    s.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {**call, "_meta": MODERN_META}})
+    assert not [m for m in s.until_id(2) if m.get("method") == "notifications/message"]
 
 
 def test_exits_on_eof_and_sigterm(cluster):

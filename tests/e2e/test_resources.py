@@ -143,3 +143,37 @@ async def test_deleted_pod(mcp, cluster, objects):
     assert "not found" in msg
     msg = await call_err(mcp, "k8s_get_pod_logs", podName="short-lived", namespace=NS)
     assert "not found" in msg
+
+
+async def test_crd_installed_after_start_is_found(mcp, cluster, era):
+    group = f"late{era}.e2e.mcpk.io"
+    msg = await call_err(mcp, "k8s_list_resources", resourceType=f"gadgets.{group}")
+    assert "no resource type" in msg
+    cluster.kubectl("apply", "-f", "-", input=f"""
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: gadgets.{group}}}
+spec:
+  group: {group}
+  scope: Cluster
+  names: {{kind: Gadget, plural: gadgets, singular: gadget}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}
+""")
+    cluster.kubectl("wait", "--for=condition=Established", f"crd/gadgets.{group}", "--timeout=30s")
+    import anyio
+    await anyio.sleep(2.1)  # discovery is reloaded on a miss at most every 2 s
+    r = await call_ok(mcp, "k8s_list_resources", resourceType=f"gadgets.{group}")
+    assert "No gadgets found" in text_of(r)
+
+
+async def test_describe_events_limit(mcp, objects):
+    t = text_of(await call_ok(mcp, "k8s_describe_resource", resourceType="deployment", name="web", namespace=NS,
+                              eventsLimit=1))
+    assert "Events (1 of" in t
+    t = text_of(await call_ok(mcp, "k8s_describe_resource", resourceType="deployment", name="web", namespace=NS,
+                              eventsLimit=0))
+    assert "Events" not in t
