@@ -5,6 +5,7 @@
 
 #include "core/base64.hpp"
 #include "tools/env.hpp"
+#include "tools/render.hpp"
 
 namespace mcpk::tools {
 namespace {
@@ -49,7 +50,6 @@ Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
   }
   const auto limit = static_cast<std::size_t>(find_int(a, "limit").value_or(500));
   const auto end = std::min(rows.size(), offset + limit);
-  std::string text = "NAME   SHORTNAMES   APIVERSION   NAMESPACED   KIND   VERBS\n";
   std::vector<std::vector<std::string>> table{{"NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERBS"}};
   json::array items;
   for (std::size_t i = offset; i < end; ++i) {
@@ -66,17 +66,7 @@ Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
                                  {"namespaced", r->namespaced},
                                  {"verbs", std::move(verbs_json)}});
   }
-  std::vector<std::size_t> w(6, 0);
-  for (const auto& row : table) {
-    for (std::size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
-  }
-  text.clear();
-  for (const auto& row : table) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) line += fmt::format("{:<{}}   ", row[i], w[i]);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    text += line + "\n";
-  }
+  std::string text = align_columns(table);
   std::string next;
   if (end < rows.size()) {
     next = base64_encode(fmt::format("offset:{}", end));

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "tools/env.hpp"
+#include "tools/render.hpp"
 
 namespace mcpk::tools {
 namespace {
@@ -45,28 +46,15 @@ void add_context_tools(mcp::Server& server, ToolEnv& env) {
         const auto& kc = env.pool->kubeconfig();
         const auto current = effective_context(ctx, env);
         json::array list;
-        std::string text = "CURRENT   NAME   CLUSTER   USER   NAMESPACE\n";
-        std::vector<std::vector<std::string>> rows;
+        std::vector<std::vector<std::string>> rows{{"CURRENT", "NAME", "CLUSTER", "USER", "NAMESPACE"}};
         for (const auto& name : context_names(kc)) {
           auto o = context_json(kc, name, current);
           rows.push_back({name == current ? "*" : "", name, std::string(o["cluster"].as_string()),
                           std::string(o["user"].as_string()), std::string(o["namespace"].as_string())});
           list.push_back(std::move(o));
         }
-        text.clear();
-        std::vector<std::size_t> w = {7, 4, 7, 4, 9};
-        for (const auto& r : rows) {
-          for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
-        }
-        auto line = [&](const std::vector<std::string>& r) {
-          std::string l;
-          for (std::size_t i = 0; i < r.size(); ++i) l += fmt::format("{:<{}}   ", r[i], w[i]);
-          while (!l.empty() && l.back() == ' ') l.pop_back();
-          text += l + "\n";
-        };
-        line({"CURRENT", "NAME", "CLUSTER", "USER", "NAMESPACE"});
-        for (const auto& r : rows) line(r);
-        if (rows.empty()) text = "The kubeconfig has no contexts.\n";
+        std::string text = align_columns(rows);
+        if (rows.size() == 1) text = "The kubeconfig has no contexts.\n";
         co_return mcp::ToolResult::with_structured(std::move(text), json::object{{"contexts", std::move(list)}});
       },
   });

@@ -309,6 +309,26 @@ std::string to_yaml(const json::value& v) {
   return out;
 }
 
+std::string align_columns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 3, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
 std::string render_table(const json::object& table, bool with_namespace) {
   std::vector<std::size_t> cols;
   std::vector<std::string> header;
@@ -345,22 +365,7 @@ std::string render_table(const json::object& table, bool with_namespace) {
       rows.push_back(std::move(row));
     }
   }
-  std::vector<std::size_t> width(header.size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 3, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line;
-    out += '\n';
-  }
-  return out;
+  return align_columns(rows);
 }
 
 }  // namespace mcpk::tools

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/json.hpp"
 
@@ -18,6 +19,10 @@ void slim(json::value& v);
 
 /// Block-style YAML. Strings are quoted whenever a plain scalar would read as something else.
 std::string to_yaml(const json::value& v);
+
+/// Rows of cells as left-aligned columns separated by three spaces (kubectl's layout),
+/// one line per row, trailing spaces trimmed.
+std::string align_columns(const std::vector<std::vector<std::string>>& rows);
 
 /// A server-side Table (meta.k8s.io/v1) as aligned text, kubectl's default columns
 /// (priority 0). With `with_namespace` a NAMESPACE column comes first. Cells of type "date"

@@ -146,7 +146,8 @@ async def test_deleted_pod(mcp, cluster, objects):
 
 
 async def test_crd_installed_after_start_is_found(mcp, cluster, era):
-    group = f"late{era}.e2e.mcpk.io"
+    import uuid
+    group = f"late{era}{uuid.uuid4().hex[:8]}.e2e.mcpk.io"  # new for every run, even on a reused cluster
     msg = await call_err(mcp, "k8s_list_resources", resourceType=f"gadgets.{group}")
     assert "no resource type" in msg
     cluster.kubectl("apply", "-f", "-", input=f"""
