@@ -175,3 +175,84 @@ async def test_proxy_url_tunnels_through_http_connect(cluster, tmp_path, anyio_b
             assert "only http:// proxies" in msg
     finally:
         proxy.close()
+
+
+def tls_variant(cluster, tmp_path, **cluster_fields):
+    kc = yaml.safe_load(open(cluster.kubeconfig))
+    c = kc["clusters"][0]["cluster"]
+    for k, v in cluster_fields.items():
+        if v is None:
+            c.pop(k, None)
+        else:
+            c[k] = v
+    path = tmp_path / "variant.yaml"
+    path.write_text(yaml.safe_dump(kc))
+    return str(path)
+
+
+async def test_tls_options(cluster, tmp_path, anyio_backend):
+    server, _ = server_and_ca(cluster)
+    # insecure-skip-tls-verify without a CA
+    kc = tls_variant(cluster, tmp_path, **{"certificate-authority-data": None, "insecure-skip-tls-verify": True})
+    async with connect(kc) as c:
+        await call_ok(c, "k8s_get_resource", resourceType="namespace", name="default")
+    # tls-server-name: the serving certificate is for kubernetes.default, reached via 127.0.0.1
+    kc = tls_variant(cluster, tmp_path, **{"tls-server-name": "kubernetes.default"})
+    async with connect(kc) as c:
+        await call_ok(c, "k8s_get_resource", resourceType="namespace", name="default")
+    kc = tls_variant(cluster, tmp_path, **{"tls-server-name": "somewhere.else"})
+    async with connect(kc) as c:
+        msg = await call_err(c, "k8s_get_resource", resourceType="namespace", name="default")
+        assert "TLS verification" in msg
+    # the CA as a file, relative to the kubeconfig
+    _, ca = server_and_ca(cluster)
+    (tmp_path / "ca.pem").write_text(ca)
+    kc = tls_variant(cluster, tmp_path, **{"certificate-authority-data": None, "certificate-authority": "ca.pem"})
+    async with connect(kc) as c:
+        await call_ok(c, "k8s_get_resource", resourceType="namespace", name="default")
+
+
+async def test_429_retry_after_is_honoured(cluster, tmp_path, anyio_backend):
+    import http.server
+    import ssl
+    import threading
+    import time
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            seen.append((self.path, time.monotonic()))
+            if self.path == "/version" and len([p for p, _ in seen if p == "/version"]) == 1:
+                body, status, extra = b'{"message":"slow down"}', 429, {"Retry-After": "1"}
+            elif self.path == "/version":
+                body, status, extra = b'{"gitVersion":"v9.9.9-fake"}', 200, {}
+            elif self.path.startswith("/api/v1/nodes"):
+                body, status, extra = b'{"kind":"NodeList","items":[]}', 200, {}
+            else:
+                body, status, extra = b"ok", 200, {}
+            self.send_response(status)
+            for k, v in {"Content-Type": "application/json", "Content-Length": str(len(body)), **extra}.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cluster.dir / "pki" / "apiserver.crt", cluster.dir / "pki" / "apiserver.key")
+    httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        kc = tls_variant(cluster, tmp_path, server=f"https://127.0.0.1:{httpd.server_address[1]}")
+        async with connect(kc) as c:
+            r = await call_ok(c, "k8s_get_cluster_health")
+            assert r.structured_content["version"] == "v9.9.9-fake"
+        versions = [t for p, t in seen if p == "/version"]
+        assert len(versions) == 2 and versions[1] - versions[0] >= 0.9
+    finally:
+        httpd.shutdown()
