@@ -15,6 +15,7 @@
 #include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
 #include "mcp/server.hpp"
+#include "policy/policy.hpp"
 #include "tools/env.hpp"
 #include "transport/stdio.hpp"
 
@@ -72,12 +73,16 @@ int run_serve(const ServeOptions& options) {
     pool = std::make_unique<kube::ClientPool>(io.get_executor(), std::move(*kubeconfig), transport_options,
                                               options.kube.context);
   }
+  const policy::Policy safety(options.policy);
   tools::ToolEnv env{.pool = pool.get(),
+                     .policy = &safety,
                      .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),
                      .show_secret_values = options.kube.show_secret_values};
 
   mcp::ServerOptions server_options;
   server_options.tool_timeout = *parse_duration(options.kube.tool_timeout);
+  server_options.visible = tools::policy_filter(env);
+  server_options.middleware = tools::policy_guard(env);
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
   tools::add_all_tools(server, env);
   spdlog::info("{} tools{}", server.visible_tools().size(),

@@ -93,6 +93,13 @@ const ToolSpec* Server::find_tool(std::string_view name) const {
   return nullptr;
 }
 
+const ToolSpec* Server::find_registered(std::string_view name) const {
+  for (const auto& t : tools_) {
+    if (t->name == name) return t.get();
+  }
+  return nullptr;
+}
+
 json::object Server::describe(const ToolSpec& t) const {
   json::object o{{"name", t.name}, {"title", t.title}, {"description", t.description}, {"inputSchema", t.input_schema}};
   if (t.output_schema) o["outputSchema"] = *t.output_schema;
@@ -265,6 +272,19 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
   const auto* name = find_string(req.params, "name");
   if (!name) co_return make_error(req.id, jsonrpc::kInvalidParams, "tools/call needs \"name\" (a string)");
   const ToolSpec* tool = server_.find_tool(*name);
+  const ToolSpec* hidden = tool ? nullptr : server_.find_registered(*name);
+  if (hidden && server_.options().middleware) {
+    // A tool the server does not offer (its policy hides it) is refused by the middleware,
+    // whose message names the reason (e.g. the flag), rather than reported as unknown.
+    ToolContext ctx(json::object{}, state_, related, nullptr, std::nullopt, std::chrono::steady_clock::now(),
+                    CancelToken::make());
+    const ToolHandler refuse = [](ToolContext&) -> Task<ToolResult> {
+      co_return ToolResult::error("this tool is not offered by the server");
+    };
+    auto refused = co_await server_.options().middleware(ctx, *hidden, refuse);
+    refused.is_error = true;
+    co_return make_result(req.id, finish(tool_result_json(std::move(refused)), modern));
+  }
   if (!tool) {
     co_return make_error(
         req.id, jsonrpc::kInvalidParams,

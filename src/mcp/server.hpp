@@ -66,6 +66,8 @@ class Server {
   const std::vector<const ToolSpec*>& visible_tools() const;
   /// A visible tool by name, or nullptr.
   const ToolSpec* find_tool(std::string_view name) const;
+  /// Any registered tool by name, listed or not, or nullptr.
+  const ToolSpec* find_registered(std::string_view name) const;
   /// The tool as tools/list describes it.
   json::object describe(const ToolSpec& tool) const;
 

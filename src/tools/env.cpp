@@ -1,5 +1,8 @@
 #include "tools/env.hpp"
 
+#include <spdlog/spdlog.h>
+#include <chrono>
+#include <optional>
 #include <stdexcept>
 
 #include "policy/mask.hpp"
@@ -48,11 +51,65 @@ void mask_if_needed(json::value& v, const ToolEnv& env) {
 
 std::string compact(const json::value& v) { return to_json(v); }
 
+Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns) {
+  if (!env.policy) return {};
+  if (auto r = env.policy->check_resource(resource.resource, resource.group); !r) return r;
+  return env.policy->check_namespace(resource.namespaced ? ns : std::string_view{});
+}
+
+mcp::ToolFilter policy_filter(const ToolEnv& env) {
+  return [&env](const mcp::ToolSpec& t) {
+    return !env.policy || env.policy->offers(t.operation, !t.annotations.read_only);
+  };
+}
+
+mcp::ToolMiddleware policy_guard(const ToolEnv& env) {
+  return [&env](mcp::ToolContext& ctx, const mcp::ToolSpec& tool,
+                const mcp::ToolHandler& next) -> Task<mcp::ToolResult> {
+    const auto started = std::chrono::steady_clock::now();
+    const auto& a = ctx.args();
+    const bool mutating = !tool.annotations.read_only;
+    std::optional<Error> refused;
+    if (env.policy) {
+      if (auto r = env.policy->check_operation(tool.operation, mutating); !r) refused = r.error();
+      if (!refused) {
+        if (auto r = env.policy->check_namespace(string_or(a, "namespace")); !r) refused = r.error();
+      }
+      if (!refused && find_bool(a, "allNamespaces").value_or(false)) {
+        if (auto r = env.policy->check_all_namespaces(); !r) refused = r.error();
+      }
+    }
+    mcp::ToolResult result;
+    if (refused) {
+      result = mcp::ToolResult::error("refused by the server's policy: " + refused->message);
+    } else {
+      result = co_await next(ctx);
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto context = env.pool->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env);
+    auto target = std::string(string_or(a, "resourceType"));
+    for (auto key : {"name", "podName", "serviceName"}) {
+      if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
+    }
+    const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
+    if (mutating || refused) {
+      spdlog::info("audit tool={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}", tool.name,
+                   context, string_or(a, "namespace"), target, env.policy && env.policy->dry_run(), outcome,
+                   ms.count());
+    } else {
+      spdlog::debug("call tool={} context={} namespace={} target={} outcome={} duration_ms={}", tool.name, context,
+                    string_or(a, "namespace"), target, outcome, ms.count());
+    }
+    co_return result;
+  };
+}
+
 void add_all_tools(mcp::Server& server, ToolEnv& env) {
   if (!env.pool->in_cluster()) add_context_tools(server, env);
   add_cluster_tools(server, env);
   add_resource_tools(server, env);
   add_log_tools(server, env);
+  add_mutating_tools(server, env);
 }
 
 }  // namespace mcpk::tools

@@ -13,11 +13,13 @@
 #include "kube/client.hpp"
 #include "mcp/server.hpp"
 #include "mcp/tool.hpp"
+#include "policy/policy.hpp"
 
 namespace mcpk::tools {
 
 struct ToolEnv {
   kube::ClientPool* pool = nullptr;
+  const policy::Policy* policy = nullptr;
   std::size_t max_response_bytes = 128 * 1024;
   bool show_secret_values = false;
 };
@@ -49,11 +51,21 @@ void mask_if_needed(json::value& v, const ToolEnv& env);
 /// Compact JSON text of `v`, for tool text blocks.
 std::string compact(const json::value& v);
 
+/// The safety policy for one resolved target (resource type and namespace).
+Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns);
+
+/// Lists only the tools the policy offers (SPEC §2: tools/list reflects the policy).
+mcp::ToolFilter policy_filter(const ToolEnv& env);
+/// Wraps every call: the policy's operation and namespace checks, then an audit log line
+/// (tool, context, namespace, target, outcome, duration; never argument values).
+mcp::ToolMiddleware policy_guard(const ToolEnv& env);
+
 /// Registration of each group (each in its own file).
 void add_context_tools(mcp::Server& server, ToolEnv& env);
 void add_resource_tools(mcp::Server& server, ToolEnv& env);
 void add_cluster_tools(mcp::Server& server, ToolEnv& env);
 void add_log_tools(mcp::Server& server, ToolEnv& env);
+void add_mutating_tools(mcp::Server& server, ToolEnv& env);
 
 /// Every tool of this build.
 void add_all_tools(mcp::Server& server, ToolEnv& env);

@@ -46,6 +46,9 @@ Task<Result<Target>> target_of(mcp::ToolContext& ctx, const ToolEnv& env) {
     ctx.log(mcp::LogLevel::info,
             fmt::format("namespace \"{}\" ignored: {} is cluster-scoped", given, t.resource.qualified_name()));
   }
+  if (auto ok = check_target(env, t.resource, t.ns); !ok) {
+    co_return fail(ok.error().code, "refused by the server's policy: " + ok.error().message);
+  }
   co_return t;
 }
 

@@ -1,0 +1,431 @@
+// Changing the cluster (SPEC §1.1): create, apply (server-side), delete, patch, scale. Listed
+// only without --non-destructive; under --dry-run every request carries dryRun=All. Secret
+// values in the objects the API returns are masked like everywhere else.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <optional>
+
+#include "kube/status.hpp"
+#include "policy/mask.hpp"
+#include "tools/env.hpp"
+#include "tools/manifest.hpp"
+#include "tools/render.hpp"
+
+namespace mcpk::tools {
+namespace {
+
+struct Outcome {
+  std::string kind, name, ns, outcome, detail;
+};
+
+bool dry(const ToolEnv& env) { return env.policy && env.policy->dry_run(); }
+
+std::string dry_query(const ToolEnv& env, std::string extra = {}) {
+  std::vector<std::pair<std::string, std::string>> q;
+  if (dry(env)) q.emplace_back("dryRun", "All");
+  if (!extra.empty()) q.emplace_back("fieldManager", std::move(extra));
+  return kube::query_string(q);
+}
+
+mcp::ToolResult report(std::vector<Outcome> outcomes, const ToolEnv& env, std::string_view verb_past) {
+  std::string text;
+  json::array results;
+  bool any_error = false;
+  for (const auto& o : outcomes) {
+    const bool failed = o.outcome == "failed";
+    any_error = any_error || failed;
+    text += fmt::format("{}/{}{} {}{}{}\n", o.kind, o.name, o.ns.empty() ? "" : " in " + o.ns,
+                        failed ? "failed" : o.outcome, dry(env) && !failed ? " (dry run)" : "",
+                        o.detail.empty() ? "" : ": " + o.detail);
+    json::object r{{"kind", o.kind}, {"name", o.name}, {"namespace", o.ns}, {"outcome", o.outcome}};
+    if (!o.detail.empty()) r["message"] = o.detail;
+    results.push_back(std::move(r));
+  }
+  if (dry(env)) text += fmt::format("dry run: nothing was {} (--dry-run)\n", verb_past);
+  auto res = mcp::ToolResult::with_structured(std::move(text),
+                                              json::object{{"results", std::move(results)}, {"dryRun", dry(env)}});
+  res.is_error = any_error;
+  return res;
+}
+
+// Resolves a manifest object's kind and namespace and checks the policy.
+Task<Result<kube::Resolution>> resolve_object(mcp::ToolContext& ctx, const ToolEnv& env, kube::Client& client,
+                                              const json::object& obj, std::string& ns) {
+  const auto cc = call_context(ctx);
+  const std::string kind(string_or(obj, "kind"));
+  const std::string api_version(string_or(obj, "apiVersion"));
+  auto res = co_await client.resolve(kind, api_version, cc);
+  if (!res) co_return res;
+  const auto* meta = find_object(obj, "metadata");
+  const auto obj_ns = meta ? string_or(*meta, "namespace") : std::string_view{};
+  const auto arg_ns = string_or(ctx.args(), "namespace");
+  if (res->resource.namespaced) {
+    if (!obj_ns.empty() && !arg_ns.empty() && obj_ns != arg_ns) {
+      co_return fail(Errc::invalid_argument, fmt::format("{} {} says namespace \"{}\" but the call says \"{}\"", kind,
+                                                         meta ? string_or(*meta, "name") : "", obj_ns, arg_ns));
+    }
+    ns = !obj_ns.empty() ? std::string(obj_ns) : !arg_ns.empty() ? std::string(arg_ns) : client.config().ns;
+  } else {
+    ns.clear();
+  }
+  if (auto ok = check_target(env, res->resource, ns); !ok) {
+    co_return fail(ok.error().code, "refused by the server's policy: " + ok.error().message);
+  }
+  co_return res;
+}
+
+std::string object_name(const json::object& o) {
+  const auto* meta = find_object(o, "metadata");
+  if (!meta) return {};
+  auto n = string_or(*meta, "name");
+  return std::string(n.empty() ? string_or(*meta, "generateName") : n);
+}
+
+Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto client = client_for(ctx, env);
+  if (!client) co_return error_result(client.error());
+  auto objects = manifest_objects(*find(ctx.args(), "manifest"));
+  if (!objects) co_return error_result(objects.error());
+  std::vector<Outcome> outcomes;
+  const auto cc = call_context(ctx);
+  for (auto& obj : *objects) {
+    std::string ns;
+    auto res = co_await resolve_object(ctx, env, **client, obj, ns);
+    Outcome o{std::string(string_or(obj, "kind")), object_name(obj), ns, "failed", ""};
+    if (!res) {
+      o.detail = res.error().message;
+      outcomes.push_back(std::move(o));
+      continue;
+    }
+    if (!ns.empty()) obj["metadata"].as_object()["namespace"] = ns;
+    kube::HttpRequest req;
+    req.method = "POST";
+    req.target = kube::resource_path(res->resource, ns) + dry_query(env);
+    req.body = to_json(obj);
+    auto r = co_await (*client)->request(std::move(req), cc);
+    if (!r) {
+      o.detail = r.error().message;
+    } else {
+      o.outcome = "created";
+      if (auto created = parse_json(r->body); created && created->is_object())
+        o.name = object_name(created->as_object());
+    }
+    outcomes.push_back(std::move(o));
+  }
+  co_return report(std::move(outcomes), env, "created");
+}
+
+// Field-manager conflicts (409 on apply) as a list of fields, with the way out.
+std::string conflict_detail(const std::string& body) {
+  auto v = parse_json(body);
+  std::vector<std::string> fields;
+  if (v && v->is_object()) {
+    if (const auto* causes = find_path(*v, {"details", "causes"}); causes && causes->is_array()) {
+      for (const auto& c : causes->get_array()) {
+        if (c.is_object())
+          fields.push_back(
+              fmt::format("{} ({})", string_or(c.get_object(), "field"), string_or(c.get_object(), "message")));
+      }
+    }
+  }
+  return fmt::format("field-manager conflict on {}; pass force=true to take ownership of these fields",
+                     fields.empty() ? std::string("some fields") : fmt::format("{}", fmt::join(fields, "; ")));
+}
+
+// Whether `have` already holds every value `want` sets (status ignored): a subset comparison.
+bool holds(const json::value& have, const json::value& want, int depth = 0) {
+  if (depth > 64) return false;
+  if (want.is_object()) {
+    if (!have.is_object()) return false;
+    for (const auto& kv : want.get_object()) {
+      if (depth == 0 && (kv.key() == "status" || kv.key() == "apiVersion")) continue;
+      const auto* h = have.get_object().if_contains(kv.key());
+      if (!h || !holds(*h, kv.value(), depth + 1)) return false;
+    }
+    return true;
+  }
+  if (want.is_array()) {
+    if (!have.is_array() || have.get_array().size() != want.get_array().size()) return false;
+    for (std::size_t i = 0; i < want.get_array().size(); ++i) {
+      if (!holds(have.get_array()[i], want.get_array()[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  return have == want;
+}
+
+Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto client = client_for(ctx, env);
+  if (!client) co_return error_result(client.error());
+  auto objects = manifest_objects(*find(ctx.args(), "manifest"));
+  if (!objects) co_return error_result(objects.error());
+  const std::string manager(string_or(ctx.args(), "fieldManager", "mcp-kubernetes"));
+  const bool force = find_bool(ctx.args(), "force").value_or(false);
+  const auto cc = call_context(ctx);
+  std::vector<Outcome> outcomes;
+  for (auto& obj : *objects) {
+    std::string ns;
+    auto res = co_await resolve_object(ctx, env, **client, obj, ns);
+    Outcome o{std::string(string_or(obj, "kind")), object_name(obj), ns, "failed", ""};
+    if (!res) {
+      o.detail = res.error().message;
+      outcomes.push_back(std::move(o));
+      continue;
+    }
+    if (string_or(*find_object(obj, "metadata"), "name").empty()) {
+      o.detail = "apply needs metadata.name (generateName works only with create)";
+      outcomes.push_back(std::move(o));
+      continue;
+    }
+    if (!ns.empty()) obj["metadata"].as_object()["namespace"] = ns;
+    const auto path = kube::resource_path(res->resource, ns, o.name);
+    // The resourceVersion before and after tells created / configured / unchanged.
+    std::string before;
+    std::optional<json::value> before_obj;
+    {
+      auto current = co_await (*client)->get_json(path, cc);
+      if (current) {
+        before_obj = *current;
+        if (const auto* rv = find_path(*current, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
+          before = std::string(rv->get_string());
+        }
+      } else if (current.error().code != Errc::not_found) {
+        o.detail = current.error().message;
+        outcomes.push_back(std::move(o));
+        continue;
+      }
+    }
+    std::vector<std::pair<std::string, std::string>> q{{"fieldManager", manager}};
+    if (force) q.emplace_back("force", "true");
+    if (dry(env)) q.emplace_back("dryRun", "All");
+    kube::HttpRequest req;
+    req.method = "PATCH";
+    req.target = path + kube::query_string(q);
+    req.content_type = "application/apply-patch+yaml";
+    req.body = to_json(obj);  // JSON is YAML
+    auto r = co_await (*client)->transport().send(std::move(req), cc.deadline, cc.cancel);
+    if (!r) {
+      o.detail = r.error().message;
+    } else if (r->status == 409) {
+      o.detail = conflict_detail(r->body);
+    } else if (r->status < 200 || r->status >= 300) {
+      o.detail = kube::status_error(*r, (*client)->config().context).message;
+    } else {
+      std::string after;
+      if (auto applied = parse_json(r->body); applied) {
+        if (const auto* rv = find_path(*applied, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
+          after = std::string(rv->get_string());
+        }
+      }
+      // Unchanged: nothing was written (same resourceVersion), or the object already held every
+      // value the manifest sets (other writers, e.g. status updates, may move the version).
+      o.outcome = before.empty()                                               ? "created"
+                  : before == after || (before_obj && holds(*before_obj, obj)) ? "unchanged"
+                                                                               : "configured";
+    }
+    outcomes.push_back(std::move(o));
+  }
+  co_return report(std::move(outcomes), env, "applied");
+}
+
+// The type, namespace and name of a call on one named object, checked by the policy.
+struct Named {
+  std::shared_ptr<kube::Client> client;
+  kube::ApiResource resource;
+  std::string ns, name;
+};
+
+Task<Result<Named>> named_target(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto client = client_for(ctx, env);
+  if (!client) co_return std::unexpected(client.error());
+  const auto cc = call_context(ctx);
+  auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
+  if (!res) co_return std::unexpected(res.error());
+  Named n{*client, res->resource, {}, std::string(string_or(ctx.args(), "name"))};
+  if (n.resource.namespaced) n.ns = effective_namespace(ctx, **client);
+  if (auto ok = check_target(env, n.resource, n.ns); !ok) {
+    co_return fail(ok.error().code, "refused by the server's policy: " + ok.error().message);
+  }
+  co_return n;
+}
+
+Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto t = co_await named_target(ctx, env);
+  if (!t) co_return error_result(t.error());
+  json::object opts{{"kind", "DeleteOptions"},
+                    {"apiVersion", "v1"},
+                    {"propagationPolicy", string_or(ctx.args(), "propagationPolicy", "Background")}};
+  if (auto g = find_int(ctx.args(), "gracePeriodSeconds")) opts["gracePeriodSeconds"] = *g;
+  if (dry(env)) opts["dryRun"] = json::array{"All"};
+  kube::HttpRequest req;
+  req.method = "DELETE";
+  req.target = kube::resource_path(t->resource, t->ns, t->name);
+  req.body = to_json(opts);
+  const auto cc = call_context(ctx);
+  auto r = co_await t->client->request(std::move(req), cc);
+  Outcome o{t->resource.kind, t->name, t->ns, r ? "deleted" : "failed", r ? "" : r.error().message};
+  std::vector<Outcome> outcomes{std::move(o)};
+  co_return report(std::move(outcomes), env, "deleted");
+}
+
+Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto t = co_await named_target(ctx, env);
+  if (!t) co_return error_result(t.error());
+  const auto* patch_arg = find(ctx.args(), "patch");
+  json::value patch = *patch_arg;
+  if (patch.is_string()) {
+    auto docs = parse_yaml_documents(patch.get_string());  // JSON or YAML text
+    if (!docs || docs->size() != 1) {
+      co_return mcp::ToolResult::error(docs ? "patch must hold exactly one JSON or YAML document"
+                                            : "patch is not valid JSON or YAML: " + docs.error().message);
+    }
+    patch = std::move(docs->front());
+  }
+  const bool builtin = t->resource.group.empty() || t->resource.group.find('.') == std::string::npos ||
+                       t->resource.group.ends_with(".k8s.io");
+  std::string type(string_or(ctx.args(), "patchType", builtin ? "strategic" : "merge"));
+  if (type == "json" && !patch.is_array()) {
+    co_return mcp::ToolResult::error(
+        "a JSON Patch (patchType=json) is an array of operations, e.g. "
+        "[{\"op\":\"replace\",\"path\":\"/spec/replicas\","
+        "\"value\":3}]");
+  }
+  if (type != "json" && !patch.is_object()) {
+    co_return mcp::ToolResult::error(
+        fmt::format("a {} merge patch is an object; an array is a JSON Patch "
+                    "(patchType=json)",
+                    type));
+  }
+  if (type == "strategic" && !builtin) {
+    co_return mcp::ToolResult::error(fmt::format(
+        "{} is a custom resource: strategic merge patch is not supported for it; use patchType=merge or json",
+        t->resource.qualified_name()));
+  }
+  const std::string subresource(string_or(ctx.args(), "subresource"));
+  kube::HttpRequest req;
+  req.method = "PATCH";
+  req.target = kube::resource_path(t->resource, t->ns, t->name, subresource) + dry_query(env, "mcp-kubernetes");
+  req.content_type = type == "json"    ? "application/json-patch+json"
+                     : type == "merge" ? "application/merge-patch+json"
+                                       : "application/strategic-merge-patch+json";
+  req.body = to_json(patch);
+  const auto cc = call_context(ctx);
+  auto r = co_await t->client->request(std::move(req), cc);
+  Outcome o{t->resource.kind, t->name, t->ns, r ? "patched" : "failed", r ? "" : r.error().message};
+  std::vector<Outcome> outcomes{std::move(o)};
+  co_return report(std::move(outcomes), env, "patched");
+}
+
+Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto t = co_await named_target(ctx, env);
+  if (!t) co_return error_result(t.error());
+  if (!t->resource.has_subresource("scale")) {
+    co_return mcp::ToolResult::error(
+        fmt::format("{} has no scale subresource, so it cannot be scaled", t->resource.qualified_name()));
+  }
+  const auto replicas = *find_int(ctx.args(), "replicas");
+  kube::HttpRequest req;
+  req.method = "PATCH";
+  req.target = kube::resource_path(t->resource, t->ns, t->name, "scale") + dry_query(env, "mcp-kubernetes");
+  req.content_type = "application/merge-patch+json";
+  req.body = to_json(json::object{{"spec", json::object{{"replicas", replicas}}}});
+  const auto cc = call_context(ctx);
+  auto r = co_await t->client->request(std::move(req), cc);
+  Outcome o{t->resource.kind, t->name, t->ns, r ? fmt::format("scaled to {}", replicas) : "failed",
+            r ? "" : r.error().message};
+  std::vector<Outcome> outcomes{std::move(o)};
+  co_return report(std::move(outcomes), env, "scaled");
+}
+
+constexpr std::string_view kNamedProps = R"J(
+  "resourceType":{"type":"string","minLength":1,"description":"Resource type as kubectl takes it (deployments, deploy, deployments.apps, widgets.example.com)"},
+  "name":{"type":"string","minLength":1},
+  "namespace":{"type":"string","description":"Namespace (default: the context's namespace)"},
+  "apiGroup":{"type":"string","description":"API group or group/version when the type is ambiguous"})J";
+
+}  // namespace
+
+void add_mutating_tools(mcp::Server& server, ToolEnv& env) {
+  const bool kc = !env.pool->in_cluster();
+  server.add_tool({
+      .name = "k8s_create_resource",
+      .title = "Create resources",
+      .description = "Creates every object of a manifest (an object, or YAML/JSON text with one or more documents). "
+                     "Reports per object.",
+      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+          "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1}],"description":"Object or YAML/JSON text"},
+          "namespace":{"type":"string","description":"For objects without metadata.namespace"}},
+          "required":["manifest"],"additionalProperties":false})J"),
+                                   kc),
+      .output_schema = std::nullopt,
+      .annotations = {.read_only = false, .destructive = false, .idempotent = false, .open_world = true},
+      .operation = "create",
+      .handler = [&env](mcp::ToolContext& ctx) { return create_resource(ctx, env); },
+  });
+  server.add_tool({
+      .name = "k8s_apply_resource",
+      .title = "Apply resources (server-side)",
+      .description = "Server-side apply of every object of a manifest; reports created, configured or unchanged. A "
+                     "field-manager conflict lists the fields; force=true takes them over.",
+      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+          "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1}]},
+          "namespace":{"type":"string"},
+          "fieldManager":{"type":"string","minLength":1,"default":"mcp-kubernetes"},
+          "force":{"type":"boolean","default":false}},
+          "required":["manifest"],"additionalProperties":false})J"),
+                                   kc),
+      .output_schema = std::nullopt,
+      .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
+      .operation = "apply",
+      .handler = [&env](mcp::ToolContext& ctx) { return apply_resource(ctx, env); },
+  });
+  server.add_tool({
+      .name = "k8s_delete_resource",
+      .title = "Delete a resource",
+      .description = "Deletes one object.",
+      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+          "propagationPolicy":{{"type":"string","enum":["Background","Foreground","Orphan"],"default":"Background"}},
+          "gracePeriodSeconds":{{"type":"integer","minimum":0}}}},
+          "required":["resourceType","name"],"additionalProperties":false}})J",
+                                                      kNamedProps)),
+                                   kc),
+      .output_schema = std::nullopt,
+      .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
+      .operation = "delete",
+      .handler = [&env](mcp::ToolContext& ctx) { return delete_resource(ctx, env); },
+  });
+  server.add_tool({
+      .name = "k8s_patch_resource",
+      .title = "Patch a resource",
+      .description = "Patches one object: strategic merge (default for built-in kinds), merge (default for custom "
+                     "resources) or json (a JSON Patch array). subresource: e.g. status.",
+      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+          "patch":{{"anyOf":[{{"type":"object"}},{{"type":"array"}},{{"type":"string","minLength":1}}]}},
+          "patchType":{{"type":"string","enum":["strategic","merge","json"]}},
+          "subresource":{{"type":"string","enum":["status","scale"]}}}},
+          "required":["resourceType","name","patch"],"additionalProperties":false}})J",
+                                                      kNamedProps)),
+                                   kc),
+      .output_schema = std::nullopt,
+      .annotations = {.read_only = false, .destructive = true, .idempotent = false, .open_world = true},
+      .operation = "patch",
+      .handler = [&env](mcp::ToolContext& ctx) { return patch_resource(ctx, env); },
+  });
+  server.add_tool({
+      .name = "k8s_scale_resource",
+      .title = "Scale a resource",
+      .description = "Sets the replicas of anything with a scale subresource (Deployment, ReplicaSet, StatefulSet, "
+                     "custom resources that declare one).",
+      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+          "replicas":{{"type":"integer","minimum":0,"maximum":100000}}}},
+          "required":["resourceType","name","replicas"],"additionalProperties":false}})J",
+                                                      kNamedProps)),
+                                   kc),
+      .output_schema = std::nullopt,
+      .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
+      .operation = "scale",
+      .handler = [&env](mcp::ToolContext& ctx) { return scale_resource(ctx, env); },
+  });
+}
+
+}  // namespace mcpk::tools
