@@ -472,10 +472,6 @@ Result<void> validate(const ServeOptions& o) {
   }
   MCPK_TRY(validate_kube(o.kube));
   if (auto r = policy::validate(o.policy); !r) return r;
-  if (o.policy.dry_run && o.policy.non_destructive) {
-    // Dry-run only means something when mutating tools are available.
-    return bad("dry-run", "has no effect with --non-destructive (the default); add --non-destructive=false");
-  }
   MCPK_TRY(validate_http(o.http));
   MCPK_TRY(validate_oauth(o));
   MCPK_TRY(validate_capi(o));

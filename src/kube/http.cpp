@@ -14,12 +14,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <deque>
 
 #include "core/base64.hpp"
 #include "kube/auth.hpp"
+#include "kube/status.hpp"
 
 namespace mcpk::kube {
 
@@ -140,6 +143,24 @@ struct HttpTransport::Impl {
     }
     auth = make_authenticator(executor, config);
     return {};
+  }
+
+  // Who the request is from: Authorization (token, exec plugin or basic) and impersonation.
+  // REST calls and WebSocket upgrades both take their identity from here.
+  Task<Result<std::vector<std::pair<std::string, std::string>>>> identity_headers(const CancelTokenPtr& cancel) {
+    std::vector<std::pair<std::string, std::string>> h;
+    if (auth) {
+      auto header = co_await auth->authorization(cancel);
+      if (!header) co_return std::unexpected(header.error());
+      if (!header->empty()) h.emplace_back("Authorization", std::move(*header));
+    } else if (!basic_auth.empty()) {
+      h.emplace_back("Authorization", basic_auth);
+    }
+    if (!config.impersonate.empty()) {
+      h.emplace_back("Impersonate-User", config.impersonate);
+      for (const auto& g : config.impersonate_groups) h.emplace_back("Impersonate-Group", g);
+    }
+    co_return h;
   }
 
   // Waits for a token of the QPS/burst bucket.
@@ -265,7 +286,83 @@ struct HttpTransport::Impl {
   }
 };
 
+namespace websocket = beast::websocket;
+
+struct WebSocket::Impl {
+  websocket::stream<Stream> ws;
+  beast::flat_buffer buffer;
+  std::string protocol;
+  explicit Impl(Stream&& s) : ws(std::move(s)) {}
+};
+
+WebSocket::WebSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WebSocket::~WebSocket() = default;
+const std::string& WebSocket::protocol() const { return impl_->protocol; }
+
+Task<Result<std::optional<std::string>>> WebSocket::read() {
+  impl_->buffer.clear();
+  auto [ec, n] = co_await impl_->ws.async_read(impl_->buffer, use_tuple);
+  if (ec == websocket::error::closed) co_return std::optional<std::string>{};
+  if (ec) co_return fail(Errc::unavailable, "stream: " + ec.message());
+  co_return std::optional<std::string>(beast::buffers_to_string(impl_->buffer.data()));
+}
+
+Task<Result<void>> WebSocket::write(std::string data) {
+  impl_->ws.binary(true);
+  auto [ec, n] = co_await impl_->ws.async_write(net::buffer(data), use_tuple);
+  if (ec) co_return fail(Errc::unavailable, "stream: " + ec.message());
+  co_return Result<void>{};
+}
+
+void WebSocket::abort() {
+  boost::system::error_code ec;
+  beast::get_lowest_layer(impl_->ws).socket().close(ec);
+}
+
 HttpTransport::HttpTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Task<Result<std::unique_ptr<WebSocket>>> HttpTransport::websocket(std::string target,
+                                                                  std::vector<std::string> protocols,
+                                                                  Clock::time_point deadline, CancelTokenPtr cancel) {
+  auto& d = *impl_;
+  if (auto ok = co_await d.throttle(deadline, cancel); !ok) co_return std::unexpected(ok.error());
+  auto identity = co_await d.identity_headers(cancel);
+  if (!identity) co_return std::unexpected(identity.error());
+  auto conn = co_await d.connect(deadline, cancel);
+  if (!conn) co_return std::unexpected(conn.error());
+  auto impl = std::make_unique<WebSocket::Impl>(std::move((*conn)->stream));
+  auto& ws = impl->ws;
+  auto& lowest = beast::get_lowest_layer(ws);
+  auto reg = CancelToken::on_cancel(cancel, [&lowest] { lowest.close(); });
+  std::string offered;
+  for (const auto& p : protocols) offered += (offered.empty() ? "" : ", ") + p;
+  const auto headers = std::move(*identity);
+  const auto agent = d.options.user_agent;
+  ws.set_option(websocket::stream_base::decorator([&headers, &offered, &agent](websocket::request_type& req) {
+    for (const auto& [k, v] : headers) req.insert(k, v);
+    req.set(http::field::sec_websocket_protocol, offered);
+    req.set(http::field::user_agent, agent);
+  }));
+  lowest.expires_at(deadline);
+  websocket::response_type res;
+  const std::string path = d.base_path + target;
+  auto [ec] = co_await ws.async_handshake(res, d.endpoint, path, use_tuple);
+  if (ec) {
+    if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+    if (res.result_int() >= 300) {
+      HttpResponse r;
+      r.status = static_cast<int>(res.result_int());
+      r.body = res.body();
+      co_return std::unexpected(status_error(r, d.config.context));
+    }
+    co_return std::unexpected(net_error("WebSocket upgrade", d.endpoint, ec));
+  }
+  lowest.expires_never();
+  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+  ws.read_message_max(64 * 1024 * 1024);
+  impl->protocol = std::string(res[http::field::sec_websocket_protocol]);
+  co_return std::make_unique<WebSocket>(std::move(impl));
+}
 HttpTransport::~HttpTransport() = default;
 
 Result<std::shared_ptr<HttpTransport>> HttpTransport::create(net::any_io_executor executor, RestConfig config,
@@ -299,17 +396,9 @@ Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_
       req.body() = request.body;
       req.prepare_payload();
     }
-    if (d.auth) {
-      auto header = co_await d.auth->authorization(cancel);
-      if (!header) co_return std::unexpected(header.error());
-      if (!header->empty()) req.set(http::field::authorization, *header);
-    } else if (!d.basic_auth.empty()) {
-      req.set(http::field::authorization, d.basic_auth);
-    }
-    if (!d.config.impersonate.empty()) {
-      req.set("Impersonate-User", d.config.impersonate);
-      for (const auto& g : d.config.impersonate_groups) req.insert("Impersonate-Group", g);
-    }
+    auto identity = co_await d.identity_headers(cancel);
+    if (!identity) co_return std::unexpected(identity.error());
+    for (const auto& [k, v] : *identity) req.insert(k, v);
     for (const auto& [k, v] : request.headers) req.set(k, v);
     req.keep_alive(true);
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,27 @@ class Authenticator {
   virtual bool invalidate() = 0;
 };
 
+/// A WebSocket to the API server (exec, attach, port-forward), opened with the same TLS
+/// context and the same identity headers as REST calls. Used from one coroutine at a time for
+/// reads and one for writes.
+class WebSocket {
+ public:
+  struct Impl;
+  explicit WebSocket(std::unique_ptr<Impl> impl);
+  ~WebSocket();
+  /// The subprotocol the server chose (e.g. v5.channel.k8s.io).
+  const std::string& protocol() const;
+  /// The next message; nullopt when the server closed the stream normally.
+  Task<Result<std::optional<std::string>>> read();
+  /// Sends one binary message.
+  Task<Result<void>> write(std::string data);
+  /// Closes the connection at once (timeouts, cancellation); pending reads complete with an error.
+  void abort();
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 class HttpTransport {
  public:
   /// Validates the config (URL, PEM data) and builds the TLS context. No I/O.
@@ -72,6 +94,11 @@ class HttpTransport {
   /// cancellation are errors; any HTTP status is a response (except 429/503 + Retry-After,
   /// retried while the deadline allows, and 401, retried once after refreshing credentials).
   Task<Result<HttpResponse>> send(HttpRequest request, Clock::time_point deadline, CancelTokenPtr cancel);
+
+  /// Opens a WebSocket on `target` offering `protocols` (most preferred first), on a new
+  /// connection. A refused upgrade is the API server's error (403, 404, ...).
+  Task<Result<std::unique_ptr<WebSocket>>> websocket(std::string target, std::vector<std::string> protocols,
+                                                     Clock::time_point deadline, CancelTokenPtr cancel);
 
   const RestConfig& config() const;
   /// "host:port" of the API server, for messages.

@@ -1,6 +1,9 @@
 #include "tools/env.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -50,6 +53,34 @@ void mask_if_needed(json::value& v, const ToolEnv& env) {
 }
 
 std::string compact(const json::value& v) { return to_json(v); }
+
+Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client& client, const std::string& ns,
+                                                                    const std::string& pod,
+                                                                    const kube::CallContext& cc) {
+  const auto pods = kube::known_resource("", "v1", "pods", "Pod", true);
+  const auto path = kube::resource_path(pods, ns, pod);
+  auto obj = co_await client.get_json(path, cc);
+  if (!obj) co_return std::unexpected(obj.error());
+  std::vector<std::string> names;
+  if (const auto* cs = find_path(*obj, {"spec", "containers"}); cs && cs->is_array()) {
+    for (const auto& x : cs->get_array()) {
+      if (x.is_object()) names.emplace_back(string_or(x.get_object(), "name"));
+    }
+  }
+  std::string chosen;
+  const auto* def = find_path(*obj, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
+  if (def && def->is_string() && std::ranges::find(names, std::string_view(def->get_string())) != names.end()) {
+    chosen = std::string(def->get_string());
+  } else if (!names.empty()) {
+    chosen = names.front();
+  }
+  std::string note;
+  if (names.size() > 1) {
+    note = fmt::format("[container \"{}\" of {} ({}); pass container to choose another]\n", chosen, names.size(),
+                       fmt::join(names, ", "));
+  }
+  co_return std::pair{chosen, note};
+}
 
 Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns) {
   if (!env.policy) return {};
@@ -110,6 +141,7 @@ void add_all_tools(mcp::Server& server, ToolEnv& env) {
   add_resource_tools(server, env);
   add_log_tools(server, env);
   add_mutating_tools(server, env);
+  add_exec_tools(server, env);
 }
 
 }  // namespace mcpk::tools

@@ -51,6 +51,13 @@ void mask_if_needed(json::value& v, const ToolEnv& env);
 /// Compact JSON text of `v`, for tool text blocks.
 std::string compact(const json::value& v);
 
+/// The container a pod call uses when none is named, as kubectl picks it: the
+/// kubectl.kubernetes.io/default-container annotation, else the first container. Returns
+/// (name, note), the note saying which was chosen when the pod has several.
+Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client& client, const std::string& ns,
+                                                                    const std::string& pod,
+                                                                    const kube::CallContext& cc);
+
 /// The safety policy for one resolved target (resource type and namespace).
 Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns);
 
@@ -66,6 +73,7 @@ void add_resource_tools(mcp::Server& server, ToolEnv& env);
 void add_cluster_tools(mcp::Server& server, ToolEnv& env);
 void add_log_tools(mcp::Server& server, ToolEnv& env);
 void add_mutating_tools(mcp::Server& server, ToolEnv& env);
+void add_exec_tools(mcp::Server& server, ToolEnv& env);
 
 /// Every tool of this build.
 void add_all_tools(mcp::Server& server, ToolEnv& env);

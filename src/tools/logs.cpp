@@ -31,27 +31,10 @@ Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
   std::string container(string_or(a, "container"));
   std::string note;
   if (container.empty()) {
-    // Pick the container like kubectl: the default-container annotation, else the first one;
-    // say so when there are several.
-    const auto pod_path = kube::resource_path(pods, ns, pod);
-    auto obj = co_await c.get_json(pod_path, cc);
-    if (!obj) co_return error_result(obj.error());
-    std::vector<std::string> names;
-    if (const auto* cs = find_path(*obj, {"spec", "containers"}); cs && cs->is_array()) {
-      for (const auto& x : cs->get_array()) {
-        if (x.is_object()) names.emplace_back(string_or(x.get_object(), "name"));
-      }
-    }
-    const auto* def = find_path(*obj, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
-    if (def && def->is_string() && std::ranges::find(names, std::string_view(def->get_string())) != names.end()) {
-      container = std::string(def->get_string());
-    } else if (!names.empty()) {
-      container = names.front();
-    }
-    if (names.size() > 1) {
-      note = fmt::format("[container \"{}\" of {} ({}); pass container to choose another]\n", container, names.size(),
-                         fmt::join(names, ", "));
-    }
+    auto picked = co_await default_container(c, ns, pod, cc);
+    if (!picked) co_return error_result(picked.error());
+    container = picked->first;
+    note = picked->second;
   }
   const auto budget = static_cast<std::int64_t>(env.max_response_bytes);
   const auto limit_bytes = std::min<std::int64_t>(find_int(a, "limitBytes").value_or(65536), budget - 512);

@@ -1,0 +1,114 @@
+#include "kube/exec.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <charconv>
+
+#include "core/json.hpp"
+
+namespace mcpk::kube {
+namespace {
+
+constexpr char kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kClose = static_cast<char>(255);
+
+int parse_int(std::string_view s) {
+  int v = -1;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
+
+int exit_code_from_status(std::string_view status_json, std::string& failure) {
+  auto v = parse_json(status_json);
+  if (!v || !v->is_object()) {
+    failure = std::string(status_json);
+    return -1;
+  }
+  const auto& o = v->as_object();
+  if (string_or(o, "status") == "Success") return 0;
+  if (const auto* causes = find_path(*v, {"details", "causes"}); causes && causes->is_array()) {
+    for (const auto& c : causes->get_array()) {
+      if (c.is_object() && string_or(c.get_object(), "reason") == "ExitCode") {
+        return parse_int(string_or(c.get_object(), "message"));
+      }
+    }
+  }
+  // Some kubelets (kwok's, for one) wrap the runtime's "exit status N" in a generic failure:
+  // the exit code is still the command's, so take it from there.
+  const std::string message(string_or(o, "message"));
+  for (std::string_view marker : {"exit status ", "exit code "}) {
+    if (auto pos = message.rfind(marker); pos != std::string::npos) {
+      std::string_view rest = std::string_view(message).substr(pos + marker.size());
+      int code = -1;
+      auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), code);
+      if (ec == std::errc{} && p != rest.data()) return code;
+    }
+  }
+  failure = message.empty() ? std::string(status_json) : message;
+  return -1;
+}
+
+Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext& cc) {
+  std::vector<std::pair<std::string, std::string>> q;
+  for (const auto& c : rq.command) q.emplace_back("command", c);
+  q.emplace_back("container", rq.container);
+  q.emplace_back("stdin", rq.stdin_data ? "true" : "");
+  q.emplace_back("stdout", "true");
+  q.emplace_back("stderr", "true");
+  const auto pods = known_resource("", "v1", "pods", "Pod", true);
+  const std::string target = resource_path(pods, rq.ns, rq.pod, "exec") + query_string(q);
+  const std::vector<std::string> protocols{"v5.channel.k8s.io", "v4.channel.k8s.io"};
+  auto ws = co_await client.transport().websocket(target, protocols, cc.deadline, cc.cancel);
+  if (!ws) co_return std::unexpected(ws.error());
+  auto& socket = **ws;
+  ExecResult out;
+  out.protocol = socket.protocol();
+
+  // The command's own timeout (and the call's cancellation) close the stream.
+  net::steady_timer timer(co_await net::this_coro::executor, rq.timeout);
+  bool timed_out = false;
+  timer.async_wait([&](boost::system::error_code ec) {
+    if (!ec) {
+      timed_out = true;
+      socket.abort();
+    }
+  });
+  auto reg = CancelToken::on_cancel(cc.cancel, [&socket] { socket.abort(); });
+
+  if (rq.stdin_data) {
+    std::string frame(1, kStdin);
+    frame += *rq.stdin_data;
+    if (auto w = co_await socket.write(std::move(frame)); !w) co_return std::unexpected(w.error());
+    if (out.protocol == "v5.channel.k8s.io") {
+      std::string close_frame{kClose, kStdin};  // v5: end of stdin
+      if (auto w = co_await socket.write(std::move(close_frame)); !w) co_return std::unexpected(w.error());
+    }
+  }
+  bool got_status = false;
+  for (;;) {
+    auto msg = co_await socket.read();
+    if (!msg || !*msg) break;  // error (abort, lost) or normal close
+    const std::string& m = **msg;
+    if (m.empty()) continue;
+    const char channel = m[0];
+    std::string_view data = std::string_view(m).substr(1);
+    if (channel == kStdout || channel == kStderr) {
+      auto& sink = channel == kStdout ? out.out : out.err;
+      const auto room = rq.max_output > sink.size() ? rq.max_output - sink.size() : 0;
+      if (data.size() > room) out.truncated = true;
+      sink.append(data.substr(0, room));
+    } else if (channel == kError) {
+      out.exit_code = exit_code_from_status(data, out.failure);
+      got_status = true;
+    }
+  }
+  timer.cancel();
+  out.timed_out = timed_out;
+  if (cc.cancel && cc.cancel->cancelled() && !timed_out) co_return fail(Errc::cancelled, cc.cancel->reason());
+  if (!got_status && !timed_out) out.failure = "the exec stream ended without a status";
+  co_return out;
+}
+
+}  // namespace mcpk::kube
