@@ -373,6 +373,7 @@ Result<std::shared_ptr<HttpTransport>> HttpTransport::create(net::any_io_executo
 }
 
 const RestConfig& HttpTransport::config() const { return impl_->config; }
+net::any_io_executor HttpTransport::executor() const { return impl_->executor; }
 const std::string& HttpTransport::endpoint() const { return impl_->endpoint; }
 std::size_t HttpTransport::connections_opened() const { return impl_->opened; }
 std::size_t HttpTransport::idle_connections() const { return impl_->idle.size(); }

@@ -101,6 +101,7 @@ class HttpTransport {
                                                      Clock::time_point deadline, CancelTokenPtr cancel);
 
   const RestConfig& config() const;
+  net::any_io_executor executor() const;
   /// "host:port" of the API server, for messages.
   const std::string& endpoint() const;
   /// Counters for tests and metrics.

@@ -51,8 +51,18 @@ class SessionState {
   std::string get(std::string_view key) const;
   void set(std::string key, std::string value);
 
+  /// An object owned by the session (e.g. its port-forwards), created on first use and
+  /// destroyed with the session, so whatever it holds ends when the session ends.
+  template <class T, class Make>
+  std::shared_ptr<T> attachment(const std::string& key, Make make) {
+    auto& slot = attachments_[key];
+    if (!slot) slot = make();
+    return std::static_pointer_cast<T>(slot);
+  }
+
  private:
   std::map<std::string, std::string, std::less<>> values_;
+  std::map<std::string, std::shared_ptr<void>> attachments_;
 };
 
 /// What the call's handler can do besides reading its arguments. Lives for one call.

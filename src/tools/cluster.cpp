@@ -153,8 +153,7 @@ Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv& env) 
       problems.push_back("nodes could not be read: " + nodes.error().message);
     } else {
       int total = 0, ready_nodes = 0;
-      const auto* items = find_array(nodes->as_object(), "items");
-      for (const auto& n : items ? *items : json::array{}) {
+      for (const auto& n : array_at(find(nodes->as_object(), "items"))) {
         ++total;
         const std::string name = [&] {
           const auto* v = find_path(n, {"metadata", "name"});
@@ -163,7 +162,7 @@ Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv& env) 
         bool is_ready = false;
         std::vector<std::string> pressure;
         const auto* conds = find_path(n, {"status", "conditions"});
-        for (const auto& cv : conds && conds->is_array() ? conds->get_array() : json::array{}) {
+        for (const auto& cv : array_at(conds)) {
           const auto* co = cv.if_object();
           if (!co) continue;
           const auto type = string_or(*co, "type");

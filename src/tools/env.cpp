@@ -54,6 +54,11 @@ void mask_if_needed(json::value& v, const ToolEnv& env) {
 
 std::string compact(const json::value& v) { return to_json(v); }
 
+const json::array& array_at(const json::value* v) {
+  static const json::array kEmpty;
+  return v && v->is_array() ? v->get_array() : kEmpty;
+}
+
 Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client& client, const std::string& ns,
                                                                     const std::string& pod,
                                                                     const kube::CallContext& cc) {
@@ -90,7 +95,10 @@ Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource,
 
 mcp::ToolFilter policy_filter(const ToolEnv& env) {
   return [&env](const mcp::ToolSpec& t) {
-    return !env.policy || env.policy->offers(t.operation, !t.annotations.read_only);
+    // exec and port-forward tools come and go together: listing or stopping forwards is
+    // pointless where opening them is not allowed.
+    const bool mutating = !t.annotations.read_only || t.operation == "port-forward" || t.operation == "exec";
+    return !env.policy || env.policy->offers(t.operation, mutating);
   };
 }
 
@@ -142,6 +150,7 @@ void add_all_tools(mcp::Server& server, ToolEnv& env) {
   add_log_tools(server, env);
   add_mutating_tools(server, env);
   add_exec_tools(server, env);
+  add_port_forward_tools(server, env);
 }
 
 }  // namespace mcpk::tools

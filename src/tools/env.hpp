@@ -48,6 +48,9 @@ mcp::ToolResult error_result(const Error& e);
 /// Masks Secret values unless --show-secret-values.
 void mask_if_needed(json::value& v, const ToolEnv& env);
 
+/// The array at `v`, or an empty one: a reference, never a copy, so pointers into it stay valid.
+const json::array& array_at(const json::value* v);
+
 /// Compact JSON text of `v`, for tool text blocks.
 std::string compact(const json::value& v);
 
@@ -74,6 +77,7 @@ void add_cluster_tools(mcp::Server& server, ToolEnv& env);
 void add_log_tools(mcp::Server& server, ToolEnv& env);
 void add_mutating_tools(mcp::Server& server, ToolEnv& env);
 void add_exec_tools(mcp::Server& server, ToolEnv& env);
+void add_port_forward_tools(mcp::Server& server, ToolEnv& env);
 
 /// Every tool of this build.
 void add_all_tools(mcp::Server& server, ToolEnv& env);

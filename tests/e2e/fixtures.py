@@ -52,6 +52,14 @@ spec:
     spec:
       containers: [{{name: web, image: nginx:1.27}}]
 ---
+apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: {NAMESPACE}}}
+spec:
+  selector: {{app: web}}
+  ports:
+  - {{name: http, port: 8080, targetPort: 80}}
+---
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {{name: widgets.e2e.mcpk.io}}
@@ -108,4 +116,6 @@ spec: {size: large, replicas: 1}
         cluster.kubectl("apply", "--server-side", "-f", "-", input=configmaps(PAGING_COUNT), timeout=600)
     cluster.kubectl("wait", "--for=condition=Ready", "pod/multi", "pod/single", "-n", NAMESPACE, "--timeout=60s")
     cluster.kubectl("rollout", "status", "deployment/web", "-n", NAMESPACE, "--timeout=60s")
+    cluster.kubectl("wait", "--for=jsonpath={.endpoints[0].conditions.ready}=true", "endpointslices",
+                    "-l", "kubernetes.io/service-name=web", "-n", NAMESPACE, "--timeout=60s")
     return {"namespace": NAMESPACE, "paging_ns": PAGING_NS, "paging_count": PAGING_COUNT}

@@ -21,16 +21,28 @@ class Raw:
         env = {"KUBECONFIG": kubeconfig, "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
         self.p = subprocess.Popen([BIN, "serve", *flags], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
+        # A reader thread, not select(): several lines arriving at once sit in Python's buffer,
+        # where select() on the descriptor cannot see them.
+        import queue
+        import threading
+        self.lines = queue.Queue()
+
+        def pump(stream, q):
+            for line in stream:
+                q.put(line)
+            q.put(None)
+        threading.Thread(target=pump, args=(self.p.stdout, self.lines), daemon=True).start()
 
     def send(self, msg):
         self.p.stdin.write((msg if isinstance(msg, str) else json.dumps(msg)) + "\n")
         self.p.stdin.flush()
 
     def recv(self, timeout=20):
-        import select
-        r, _, _ = select.select([self.p.stdout], [], [], timeout)
-        assert r, "no message from the server in time"
-        line = self.p.stdout.readline()
+        import queue
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no message from the server in time") from None
         assert line, "server closed stdout"
         return json.loads(line)
 
@@ -269,7 +281,6 @@ def test_stdout_carries_only_protocol(cluster):
     s.initialize()
     s.request(1, "tools/call", {"name": "k8s_list_contexts", "arguments": {}})
     s.p.stdin.close()
-    rest = s.p.stdout.read()
     s.p.wait(timeout=5)
-    for line in rest.splitlines():
+    while (line := s.lines.get(timeout=5)) is not None:
         json.loads(line)
