@@ -48,6 +48,9 @@ async def test_namespace_restrictions_in_every_tool(cluster, objects, flag, anyi
             ("k8s_create_resource", {"manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: z}\n",
                                      "namespace": NS}),
             ("k8s_apply_resource", {"manifest": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: z, namespace: {NS}}}\n"}),
+            ("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["true"]}),
+            ("k8s_port_forward_pod", {"podName": "single", "namespace": NS, "ports": [":80"]}),
+            ("k8s_port_forward_service", {"serviceName": "web", "namespace": NS, "ports": [":8080"]}),
         ]
         for tool, args in calls:
             r = await c.call_tool(tool, args)
@@ -75,3 +78,24 @@ async def test_bad_policy_flags_stop_start_up(cluster):
     assert r.returncode == 2 and "--denied-operations" in r.stderr and "nuke" in r.stderr
     r = run(BIN, "serve", "--allowed-namespaces=Bad_NS")
     assert r.returncode == 2 and "--allowed-namespaces" in r.stderr
+
+
+def test_mutating_calls_are_audit_logged_without_secret_values(cluster, objects):
+    import json
+    from test_protocol import Raw
+    manifest = ("apiVersion: v1\nkind: Secret\nmetadata: {name: audit-me, namespace: e2e-read}\n"
+                "stringData: {token: super-secret-audit-value}\n")
+    s = Raw(cluster.kubeconfig, "--non-destructive=false", "--log-format=json")
+    s.initialize()
+    r1 = s.request(1, "tools/call", {"name": "k8s_apply_resource", "arguments": {"manifest": manifest}})
+    r2 = s.request(2, "tools/call", {"name": "k8s_delete_resource",
+                                     "arguments": {"resourceType": "secret", "name": "audit-me", "namespace": "e2e-read"}})
+    s.close()
+    stderr = s.p.stderr.read()
+    audit = [json.loads(line) for line in stderr.splitlines() if '"audit ' in line]
+    assert len(audit) == 2, stderr
+    assert "tool=k8s_apply_resource" in audit[0]["msg"] and "outcome=ok" in audit[0]["msg"]
+    assert "tool=k8s_delete_resource" in audit[1]["msg"] and "target=secret/audit-me" in audit[1]["msg"]
+    assert "outcome=ok" in audit[1]["msg"]
+    everything = stderr + json.dumps(r1) + json.dumps(r2)
+    assert "super-secret-audit-value" not in everything and "c3VwZXItc2VjcmV0" not in everything
