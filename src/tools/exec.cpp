@@ -38,7 +38,10 @@ Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
   if (!r) co_return error_result(r.error());
   std::string head;
   if (r->timed_out) {
-    head = fmt::format("timed out after {}s: the command was stopped (timeoutSeconds)", rq.timeout.count() / 1000);
+    head = fmt::format(
+        "timed out after {}s (timeoutSeconds): the exec stream was closed; the exec protocol has no way to signal the "
+        "process, so it may still be running in the container",
+        rq.timeout.count() / 1000);
   } else if (!r->failure.empty()) {
     head = "the command could not run: " + r->failure;
   } else {

@@ -215,3 +215,26 @@ def test_apiserver_accepts_an_authentication_configuration(tmp_path, cluster):
         assert c.kubectl("get", "pods", context="viewer").returncode == 0
     finally:
         cluster_down("oidc-ready")
+
+
+def test_attach_streams_new_output(cluster, web_pods):
+    # kwok's attach follows the attach log from its end: lines written after attaching arrive.
+    pod = web_pods[0]["metadata"]["name"]
+    att = subprocess.Popen([kubectl_path(), f"--kubeconfig={cluster.kubeconfig}", "--context=admin", "attach",
+                            pod, "-c", "web"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        marker = f"attach-marker-{time.time_ns()}"
+        with open(cluster.dir / "fake" / "attach.log", "a") as f:
+            f.write(f"2026-01-01T00:00:09Z stdout F {marker}\n")
+        deadline = time.monotonic() + 15
+        seen = ""
+        import select
+        while time.monotonic() < deadline and marker not in seen:
+            r, _, _ = select.select([att.stdout], [], [], 1)
+            if r:
+                seen += os.read(att.stdout.fileno(), 4096).decode()
+        assert marker in seen
+    finally:
+        att.terminate()
+        att.wait(timeout=10)
