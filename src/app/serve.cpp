@@ -17,6 +17,7 @@
 #include "mcp/server.hpp"
 #include "policy/policy.hpp"
 #include "tools/env.hpp"
+#include "transport/http.hpp"
 #include "transport/stdio.hpp"
 
 namespace mcpk::app {
@@ -89,25 +90,51 @@ int run_serve(const ServeOptions& options) {
                pool->in_cluster() ? std::string(" (in-cluster)")
                                   : fmt::format(", default context \"{}\"", pool->default_context()));
 
-  transport::StdioTransport stdio(io, server,
-                                  {.max_message_bytes = static_cast<std::size_t>(options.http.max_request_size)});
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (ec) return;
-    spdlog::info("received signal {}, shutting down", sig);
-    stdio.stop();
-  });
   int exit_code = 0;
-  net::co_spawn(io, stdio.run(), [&](std::exception_ptr e) {
+  auto on_done = [&](std::exception_ptr e) {
     if (e) {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        spdlog::critical("stdio transport failed: {}", ex.what());
+        spdlog::critical("transport failed: {}", ex.what());
         exit_code = 1;
       }
     }
-    signals.cancel();
+  };
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  std::unique_ptr<transport::StdioTransport> stdio;
+  std::unique_ptr<transport::HttpTransport> http;
+  if (options.http.transport == "streamable-http") {
+    auto addr = transport::parse_listen_address(options.http.http_addr);
+    transport::HttpOptions ho{.address = addr->first,
+                              .port = addr->second,
+                              .endpoint = options.http.http_endpoint,
+                              .max_body_bytes = static_cast<std::size_t>(options.http.max_request_size),
+                              .disable_streaming = options.http.disable_streaming,
+                              .allowed_origins = options.http.allowed_origins,
+                              .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
+                              .session_idle_timeout = *parse_duration(options.http.session_idle_timeout)};
+    http = std::make_unique<transport::HttpTransport>(io, server, ho);
+    if (auto ok = http->listen(); !ok) {
+      spdlog::error("{}", ok.error().message);
+      return 2;
+    }
+    spdlog::info("streamable HTTP on {}:{}{} (and /healthz, /readyz)", ho.address, http->port(), ho.endpoint);
+    net::co_spawn(io, http->run(), on_done);
+  } else {
+    stdio = std::make_unique<transport::StdioTransport>(
+        io, server,
+        transport::StdioOptions{.max_message_bytes = static_cast<std::size_t>(options.http.max_request_size)});
+    net::co_spawn(io, stdio->run(), [&](std::exception_ptr e) {
+      on_done(e);
+      signals.cancel();
+    });
+  }
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", sig);
+    if (stdio) stdio->stop();
+    if (http) http->stop();
   });
   io.run();
   spdlog::info("stopped");

@@ -44,6 +44,9 @@ enum class LogLevel { debug, info, notice, warning, error, critical, alert, emer
 std::optional<LogLevel> parse_log_level(std::string_view s);
 std::string_view to_string(LogLevel level);
 
+/// SessionState key set to "1" where requests share no session (stateless HTTP, 2026-07-28).
+inline constexpr std::string_view kStatelessKey = "mcp.stateless";
+
 /// Per-connection state a tool may keep (e.g. the kubeconfig context this MCP session uses).
 /// Keys are namespaced by the tool group that owns them.
 class SessionState {

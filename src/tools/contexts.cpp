@@ -103,6 +103,11 @@ void add_context_tools(mcp::Server& server, ToolEnv& env) {
       .handler = [&env](mcp::ToolContext& ctx) -> Task<mcp::ToolResult> {
         const auto& kc = env.pool->kubeconfig();
         const std::string name(string_or(ctx.args(), "contextName"));
+        if (ctx.session().get(mcp::kStatelessKey) == "1") {
+          co_return mcp::ToolResult::error(
+              "this connection speaks the stateless 2026-07-28 protocol, which has no sessions to switch: pass "
+              "context on each call instead");
+        }
         if (!kc.contexts.contains(name)) {
           co_return mcp::ToolResult::error(
               fmt::format("unknown context \"{}\"; valid contexts: {}", name, fmt::join(context_names(kc), ", ")));

@@ -26,14 +26,65 @@ def server_params(kubeconfig, *flags, env=None):
     return StdioServerParameters(command=BIN, args=["serve", *flags], env=e)
 
 
+class HttpServer:
+    """The server with --transport=streamable-http on a free loopback port."""
+
+    def __init__(self, kubeconfig, *flags, env=None):
+        import re
+        e = {"KUBECONFIG": kubeconfig, "HOME": os.environ.get("HOME", "/root"), "PATH": os.environ.get("PATH", "")}
+        e.update(env or {})
+        self.p = subprocess.Popen([BIN, "serve", "--transport=streamable-http", "--http-addr=127.0.0.1:0", *flags],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  env=e, text=True)
+        import threading
+        self.log = ""
+        while True:
+            line = self.p.stderr.readline()  # the server prints its address or exits
+            if not line:
+                raise RuntimeError(f"HTTP server did not start: {self.log}")
+            self.log += line
+            m = re.search(r"streamable HTTP on [\d.]+:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+
+        def drain():  # keep reading stderr so the server never blocks on a full pipe
+            for rest in self.p.stderr:
+                self.log += rest
+        threading.Thread(target=drain, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = self.base + "/mcp"
+
+    def close(self):
+        self.p.terminate()
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+        return self.p.returncode
+
+
 @contextlib.asynccontextmanager
-async def connect(kubeconfig, *flags, era="legacy", env=None, **client_kwargs):
-    async with Client(server_params(kubeconfig, *flags, env=env), mode=ERAS[era], **client_kwargs) as client:
-        yield client
+async def connect(kubeconfig, *flags, era="legacy", env=None, transport="stdio", **client_kwargs):
+    if transport == "stdio":
+        async with Client(server_params(kubeconfig, *flags, env=env), mode=ERAS[era], **client_kwargs) as client:
+            yield client
+        return
+    server = HttpServer(kubeconfig, *flags, env=env)
+    try:
+        async with Client(server.url, mode=ERAS[era], **client_kwargs) as client:
+            yield client
+    finally:
+        server.close()
 
 
 @pytest.fixture(params=list(ERAS), ids=list(ERAS))
 def era(request):
+    return request.param
+
+
+@pytest.fixture(params=["stdio", "http"], ids=["stdio", "http"])
+def transport(request):
     return request.param
 
 
@@ -51,8 +102,8 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
-async def mcp(cluster, era, anyio_backend):
-    async with connect(cluster.kubeconfig, era=era) as client:
+async def mcp(cluster, era, transport, anyio_backend):
+    async with connect(cluster.kubeconfig, era=era, transport=transport) as client:
         yield client
 
 

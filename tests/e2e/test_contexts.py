@@ -19,7 +19,7 @@ def with_unreachable(cluster, tmp_path):
     return f"{cluster.kubeconfig}:{extra}"
 
 
-async def test_list_get_switch(mcp, cluster):
+async def test_list_get_switch(mcp, cluster, era, transport):
     r = await call_ok(mcp, "k8s_list_contexts")
     ctxs = {c["name"]: c for c in r.structured_content["contexts"]}
     assert set(ctxs) == {"admin", "viewer", "restricted"}
@@ -30,6 +30,10 @@ async def test_list_get_switch(mcp, cluster):
         for secret in u["user"].values():
             assert str(secret)[:40] not in text  # no token, cert or key
     assert "Current context: admin" in text_of(await call_ok(mcp, "k8s_get_current_context"))
+    if era == "modern" and transport == "http":
+        msg = await call_err(mcp, "k8s_switch_context", contextName="restricted")
+        assert "stateless" in msg and "context on each call" in msg
+        return
     await call_ok(mcp, "k8s_switch_context", contextName="restricted")
     assert "Current context: restricted" in text_of(await call_ok(mcp, "k8s_get_current_context"))
     # the restricted user's default namespace is team-a, where it may list

@@ -17,8 +17,8 @@ def ns(cluster):
 
 
 @pytest.fixture
-async def rw(cluster, era, anyio_backend):
-    async with connect(cluster.kubeconfig, "--non-destructive=false", era=era) as c:
+async def rw(cluster, era, transport, anyio_backend):
+    async with connect(cluster.kubeconfig, "--non-destructive=false", era=era, transport=transport) as c:
         yield c
 
 

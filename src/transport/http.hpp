@@ -1,0 +1,56 @@
+/// @file
+/// @brief The streamable HTTP transport (MCP "Streamable HTTP"), both protocol eras on one
+/// endpoint: session era (initialize issues Mcp-Session-Id; POST answered with JSON or an SSE
+/// body; DELETE ends a session; 202 for notifications and responses; 404 for unknown sessions)
+/// and the stateless 2026-07-28 revision (no sessions; Mcp-Method / Mcp-Name checked against
+/// the body). Origin and Host validation (DNS rebinding), body size limit (413), /healthz and
+/// /readyz. GET opens no server stream yet: 405.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/async.hpp"
+#include "core/error.hpp"
+#include "mcp/server.hpp"
+
+namespace mcpk::transport {
+
+struct HttpOptions {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 8080;
+  std::string endpoint = "/mcp";
+  std::size_t max_body_bytes = 5 * 1024 * 1024;
+  bool disable_streaming = false;
+  std::vector<std::string> allowed_origins;  ///< besides localhost; "*" allows any
+  std::size_t max_sessions = 10000;
+  std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
+};
+
+/// Parses "[host]:port" (":8080" = all interfaces).
+Result<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_view addr);
+
+class HttpTransport {
+ public:
+  HttpTransport(net::io_context& io, mcp::Server& server, HttpOptions options);
+  ~HttpTransport();
+  /// Binds the listener (errors: address in use, bad address).
+  Result<void> listen();
+  /// The bound port (after listen()).
+  std::uint16_t port() const;
+  /// Serves until stop().
+  Task<void> run();
+  /// Stops accepting, ends sessions, cancels calls in flight.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mcpk::transport
