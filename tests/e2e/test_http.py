@@ -1,0 +1,158 @@
+"""Streamable HTTP specifics, spoken raw: sessions, headers, Origin/Host checks, limits,
+stateless requests, health endpoints, many sessions at once, graceful shutdown."""
+import concurrent.futures
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import HttpServer
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+               "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+@pytest.fixture
+def srv(cluster):
+    servers = []
+
+    def start(*flags):
+        s = HttpServer(cluster.kubeconfig, *flags)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.close()
+
+
+def post(url, body, headers=None, raw=False):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    h = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", **(headers or {})}
+    req = urllib.request.Request(url, data=data, headers=h, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def call(url, method, headers=None):
+    req = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def session(s):
+    status, headers, body = post(s.url, INIT)
+    assert status == 200 and json.loads(body)["result"]["protocolVersion"] == "2025-11-25"
+    return headers["Mcp-Session-Id"]
+
+
+def test_session_lifecycle(srv):
+    s = srv()
+    sid = session(s)
+    assert len(sid) == 32
+    h = {"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-11-25"}
+    assert post(s.url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, h)[0] == 202
+    status, _, body = post(s.url, {"jsonrpc": "2.0", "id": 2, "method": "ping"}, h)
+    assert status == 200 and json.loads(body)["result"] == {}
+    # missing, unknown, deleted sessions
+    status, _, body = post(s.url, {"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    assert status == 400 and "Mcp-Session-Id" in body
+    assert post(s.url, {"jsonrpc": "2.0", "id": 4, "method": "ping"}, {"Mcp-Session-Id": "nope"})[0] == 404
+    assert call(s.url, "DELETE", {"Mcp-Session-Id": sid})[0] == 204
+    assert post(s.url, {"jsonrpc": "2.0", "id": 5, "method": "ping"}, h)[0] == 404
+    assert post(s.url, {"jsonrpc": "2.0", "id": 6, "method": "ping"},
+                {"Mcp-Session-Id": session(s), "MCP-Protocol-Version": "1999-01-01"})[0] == 400
+
+
+def test_origin_and_host_checks(srv):
+    s = srv()
+    assert post(s.url, INIT, {"Origin": "http://evil.example.com"})[0] == 403
+    assert post(s.url, INIT, {"Host": "evil.example.com"})[0] == 403
+    assert post(s.url, INIT, {"Origin": "http://localhost:3000"})[0] == 200
+    t = srv("--allowed-origins=https://app.example.com")
+    assert post(t.url, INIT, {"Origin": "https://app.example.com", "Host": "app.example.com"})[0] == 200
+    assert post(t.url, INIT, {"Origin": "https://other.example.com"})[0] == 403
+
+
+def test_limits_and_bad_input(srv):
+    s = srv("--max-request-size=4096")
+    status, _, body = post(s.url, {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"x": "y" * 10000}})
+    assert status == 413 and "--max-request-size" in body
+    status, _, body = post(s.url, b"{not json")
+    assert status == 400 and json.loads(body)["error"]["code"] == -32700
+    assert post(s.url, INIT, {"Content-Type": "text/plain"})[0] == 415
+    assert call(s.url, "GET")[0] == 405
+    assert call(s.base + "/elsewhere", "GET")[0] == 404
+    assert session(s)  # still serving
+
+
+def test_stateless_requests_and_header_checks(srv):
+    s = srv()
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": MODERN_META}}
+    status, _, text = post(s.url, body, {"Mcp-Method": "tools/list", "MCP-Protocol-Version": "2026-07-28"})
+    assert status == 200 and json.loads(text)["result"]["resultType"] == "complete"
+    status, _, text = post(s.url, body, {"Mcp-Method": "tools/call"})
+    assert status == 400 and json.loads(text)["error"]["code"] == -32020
+    call_body = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                 "params": {"name": "k8s_list_contexts", "arguments": {}, "_meta": MODERN_META}}
+    status, _, text = post(s.url, call_body, {"Mcp-Method": "tools/call", "Mcp-Name": "k8s_get_resource"})
+    assert status == 400 and json.loads(text)["error"]["code"] == -32020
+    status, _, text = post(s.url, call_body, {"Mcp-Method": "tools/call", "Mcp-Name": "k8s_list_contexts"})
+    assert status == 200 and json.loads(text)["result"]["isError"] is False
+    bad = {"jsonrpc": "2.0", "id": 3, "method": "tools/list",
+           "params": {"_meta": {**MODERN_META, "io.modelcontextprotocol/protocolVersion": "2099-01-01"}}}
+    status, _, text = post(s.url, bad, {"Mcp-Method": "tools/list"})
+    assert status == 400 and json.loads(text)["error"]["data"]["supported"] == ["2026-07-28"]
+    ping = {"jsonrpc": "2.0", "id": 4, "method": "ping", "params": {"_meta": MODERN_META}}
+    assert post(s.url, ping, {"Mcp-Method": "ping"})[0] == 404
+
+
+def test_sse_answer_carries_progress_and_disable_streaming(srv, objects):
+    body = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "k8s_list_resources", "arguments": {"resourceType": "pods", "namespace": "e2e-read"},
+                       "_meta": {"progressToken": "t"}}}
+    s = srv()
+    h = {"Mcp-Session-Id": session(s)}
+    status, headers, text = post(s.url, body, h)
+    assert status == 200 and headers["Content-Type"] == "text/event-stream"
+    events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+    assert [e.get("method") for e in events[:-1]] == ["notifications/progress"] * 2 and events[-1]["id"] == 2
+    t = srv("--disable-streaming")
+    status, headers, text = post(t.url, body, {"Mcp-Session-Id": session(t)})
+    assert headers["Content-Type"] == "application/json" and json.loads(text)["id"] == 2
+
+
+def test_health_endpoints(srv):
+    s = srv()
+    assert call(s.base + "/healthz", "GET") == (200, "ok\n")
+    assert call(s.base + "/readyz", "GET") == (200, "ok\n")
+
+
+def test_many_concurrent_sessions(srv):
+    s = srv()
+
+    def one(i):
+        sid = session(s)
+        h = {"Mcp-Session-Id": sid}
+        status, _, text = post(s.url, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                       "params": {"name": "k8s_get_resource",
+                                                  "arguments": {"resourceType": "namespace", "name": "default"}}}, h)
+        return status == 200 and json.loads(text)["result"]["isError"] is False
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(one, range(100)))
+    assert all(results)
+
+
+def test_sigterm_shuts_down_cleanly(srv):
+    s = srv()
+    session(s)
+    assert s.close() == 0
