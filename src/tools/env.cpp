@@ -124,13 +124,14 @@ mcp::ToolMiddleware policy_guard(const ToolEnv& env) {
     } else {
       result = co_await next(ctx);
     }
+    const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
+    if (!mutating && !refused && !spdlog::should_log(spdlog::level::debug)) co_return result;  // the hot path
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     const auto context = env.pool->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env);
     auto target = std::string(string_or(a, "resourceType"));
     for (auto key : {"name", "podName", "serviceName"}) {
       if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
     }
-    const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
     if (mutating || refused) {
       spdlog::info("audit tool={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}", tool.name,
                    context, string_or(a, "namespace"), target, env.policy && env.policy->dry_run(), outcome,
