@@ -113,7 +113,8 @@ int run_serve(const ServeOptions& options) {
                               .disable_streaming = options.http.disable_streaming,
                               .allowed_origins = options.http.allowed_origins,
                               .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
-                              .session_idle_timeout = *parse_duration(options.http.session_idle_timeout)};
+                              .session_idle_timeout = *parse_duration(options.http.session_idle_timeout),
+                              .shutdown_timeout = *parse_duration(options.http.shutdown_timeout)};
     http = std::make_unique<transport::HttpTransport>(io, server, ho);
     if (auto ok = http->listen(); !ok) {
       spdlog::error("{}", ok.error().message);

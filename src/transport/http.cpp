@@ -352,11 +352,25 @@ void HttpTransport::stop() {
   boost::system::error_code ignored;
   d.acceptor.close(ignored);
   d.sweeper.cancel();
-  for (auto& [id, s] : d.sessions) s.session->cancel_all("shutdown");
-  if (d.stateless_session) d.stateless_session->cancel_all("shutdown");
-  d.sessions.clear();
-  d.stateless_session.reset();
-  for (auto& c : d.connections) c->socket().close(ignored);
+  const auto deadline = std::chrono::steady_clock::now() + d.options.shutdown_timeout;
+  // Poll until the calls in flight are done or the bound has passed; then close everything.
+  auto finish = [self = impl_](auto&& again, std::chrono::steady_clock::time_point until) -> void {
+    std::size_t busy = self->stateless_session ? self->stateless_session->in_flight() : 0;
+    for (auto& [id, s] : self->sessions) busy += s.session->in_flight();
+    if (busy > 0 && std::chrono::steady_clock::now() < until) {
+      auto timer = std::make_shared<net::steady_timer>(self->io, std::chrono::milliseconds(50));
+      timer->async_wait([timer, again, until](boost::system::error_code) { again(again, until); });
+      return;
+    }
+    if (busy > 0) spdlog::warn("shutdown: cancelling {} call(s) still in flight", busy);
+    for (auto& [id, s] : self->sessions) s.session->cancel_all("shutdown");
+    if (self->stateless_session) self->stateless_session->cancel_all("shutdown");
+    boost::system::error_code ec;
+    for (auto& c : self->connections) c->socket().close(ec);
+    self->sessions.clear();
+    self->stateless_session.reset();
+  };
+  finish(finish, deadline);
 }
 
 }  // namespace mcpk::transport

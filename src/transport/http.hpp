@@ -29,6 +29,7 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;  ///< besides localhost; "*" allows any
   std::size_t max_sessions = 10000;
   std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
+  std::chrono::milliseconds shutdown_timeout{10'000};  ///< calls in flight may finish within this
 };
 
 /// Parses "[host]:port" (":8080" = all interfaces).
@@ -44,7 +45,8 @@ class HttpTransport {
   std::uint16_t port() const;
   /// Serves until stop().
   Task<void> run();
-  /// Stops accepting, ends sessions, cancels calls in flight.
+  /// Graceful shutdown: stops accepting at once, lets calls in flight finish within
+  /// shutdown_timeout, then cancels what is left and closes every connection and session.
   void stop();
 
   struct Impl;

@@ -156,3 +156,24 @@ def test_sigterm_shuts_down_cleanly(srv):
     s = srv()
     session(s)
     assert s.close() == 0
+
+
+def test_graceful_shutdown_finishes_calls_in_flight(srv):
+    import threading
+    import time
+    # One API request per 5 s: the second call waits in the rate limiter while SIGTERM arrives.
+    s = srv("--qps-limit=0.2", "--burst-limit=1", "--shutdown-timeout=10s")
+    h = {"Mcp-Session-Id": session(s)}
+    call_body = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                 "params": {"name": "k8s_get_resource", "arguments": {"resourceType": "namespace", "name": "default"}}}
+    assert post(s.url, call_body, h)[0] == 200
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=post(s.url, {**call_body, "id": 3}, h)))
+    t.start()
+    time.sleep(1)
+    t0 = time.monotonic()
+    s.p.terminate()
+    t.join(timeout=20)
+    status, _, body = result["r"]
+    assert status == 200 and json.loads(body)["result"]["isError"] is False
+    assert s.p.wait(timeout=15) == 0 and time.monotonic() - t0 < 12
