@@ -29,13 +29,14 @@ class TokenAuthenticator final : public Authenticator {
   TokenAuthenticator(std::string token, std::string file) : token_(std::move(token)), file_(std::move(file)) {}
 
   Task<Result<std::string>> authorization(const CancelTokenPtr&) override {
-    if (!file_.empty() && (cached_.empty() || Clock::now() - read_at_ > std::chrono::minutes(1))) {
+    if (!file_.empty() && (!loaded_ || Clock::now() - read_at_ > std::chrono::minutes(1))) {
       std::ifstream f(file_);
+      loaded_ = true;
+      read_at_ = Clock::now();  // once a minute (or after a 401), whether or not the read worked
       if (f) {
         std::stringstream ss;
         ss << f.rdbuf();
         cached_ = trim(ss.str());
-        read_at_ = Clock::now();
       } else if (token_.empty()) {
         co_return fail(Errc::unauthenticated, fmt::format("cannot read token file {}", file_));
       }
@@ -46,12 +47,13 @@ class TokenAuthenticator final : public Authenticator {
 
   bool invalidate() override {
     if (file_.empty()) return false;
-    cached_.clear();
+    loaded_ = false;
     return true;
   }
 
  private:
   std::string token_, file_, cached_;
+  bool loaded_ = false;
   Clock::time_point read_at_{};
 };
 

@@ -56,6 +56,11 @@ Task<Result<HttpResponse>> Client::request(HttpRequest request, const CallContex
 }
 
 Task<Result<json::value>> Client::get_json(std::string target, const CallContext& cc, std::string accept) {
+  co_return co_await fetch_json(std::move(target), std::move(accept), cc, nullptr);
+}
+
+Task<Result<json::value>> Client::fetch_json(std::string target, std::string accept, const CallContext& cc,
+                                             std::string* content_type) {
   HttpRequest req;
   req.target = std::move(target);
   req.accept = std::move(accept);
@@ -63,20 +68,19 @@ Task<Result<json::value>> Client::get_json(std::string target, const CallContext
   if (!r) co_return std::unexpected(r.error());
   auto v = parse_json(r->body, 512);
   if (!v) co_return fail(Errc::internal, "the API server sent invalid JSON: " + v.error().message);
+  if (content_type) *content_type = std::move(r->content_type);
   co_return std::move(*v);
 }
 
 Task<Result<std::vector<ApiResource>>> Client::load_discovery(const CallContext& cc) {
   std::vector<ApiResource> all;
   for (std::string_view root : {"/api", "/apis"}) {
-    HttpRequest req;
-    req.target = std::string(root);
-    req.accept = std::string(kAcceptDiscovery);
-    auto r = co_await request(std::move(req), cc);
-    if (!r) co_return std::unexpected(r.error());
-    auto doc = parse_json(r->body, 512);
-    if (!doc) co_return fail(Errc::internal, "invalid discovery document: " + doc.error().message);
-    if (r->content_type.find("APIGroupDiscoveryList") != std::string::npos) {
+    std::string content_type;
+    const std::string root_path(root), accept(kAcceptDiscovery);
+    auto doc = co_await fetch_json(root_path, accept, cc, &content_type);
+    if (!doc) co_return std::unexpected(doc.error());
+    if (!doc->is_object()) co_return fail(Errc::internal, "invalid discovery document at " + root_path);
+    if (content_type.find("APIGroupDiscoveryList") != std::string::npos) {
       auto parsed = parse_aggregated_discovery(*doc);
       if (!parsed) co_return std::unexpected(parsed.error());
       all.insert(all.end(), parsed->begin(), parsed->end());

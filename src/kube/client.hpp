@@ -62,6 +62,9 @@ class Client {
  private:
   explicit Client(std::shared_ptr<HttpTransport> t) : transport_(std::move(t)) {}
   Task<Result<std::vector<ApiResource>>> load_discovery(const CallContext& cc);
+  /// GET + JSON parse; `content_type`, when given, receives the answer's Content-Type.
+  Task<Result<json::value>> fetch_json(std::string target, std::string accept, const CallContext& cc,
+                                       std::string* content_type);
 
   std::shared_ptr<HttpTransport> transport_;
   std::shared_ptr<const std::vector<ApiResource>> resources_;

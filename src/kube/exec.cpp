@@ -57,23 +57,25 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext&
   q.emplace_back("stdin", rq.stdin_data ? "true" : "");
   q.emplace_back("stdout", "true");
   q.emplace_back("stderr", "true");
-  const auto pods = known_resource("", "v1", "pods", "Pod", true);
+  static const auto pods = known_resource("", "v1", "pods", "Pod", true);
   const std::string target = resource_path(pods, rq.ns, rq.pod, "exec") + query_string(q);
   const std::vector<std::string> protocols{"v5.channel.k8s.io", "v4.channel.k8s.io"};
   auto ws = co_await client.transport().websocket(target, protocols, cc.deadline, cc.cancel);
   if (!ws) co_return std::unexpected(ws.error());
-  auto& socket = **ws;
+  std::shared_ptr<WebSocket> shared_socket(std::move(*ws));
+  auto& socket = *shared_socket;
   ExecResult out;
   out.protocol = socket.protocol();
 
-  // The command's own timeout (and the call's cancellation) close the stream.
+  // The command's own timeout (and the call's cancellation) close the stream. The handler may
+  // run after this coroutine has ended (a race with the end of the stream): it holds only
+  // weak/shared state of its own.
   net::steady_timer timer(co_await net::this_coro::executor, rq.timeout);
-  bool timed_out = false;
-  timer.async_wait([&](boost::system::error_code ec) {
-    if (!ec) {
-      timed_out = true;
-      socket.abort();
-    }
+  auto timed_out_flag = std::make_shared<bool>(false);
+  timer.async_wait([weak = std::weak_ptr<WebSocket>(shared_socket), timed_out_flag](boost::system::error_code ec) {
+    if (ec) return;
+    *timed_out_flag = true;
+    if (auto s = weak.lock()) s->abort();
   });
   auto reg = CancelToken::on_cancel(cc.cancel, [&socket] { socket.abort(); });
 
@@ -105,6 +107,7 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext&
     }
   }
   timer.cancel();
+  const bool timed_out = *timed_out_flag;
   out.timed_out = timed_out;
   if (cc.cancel && cc.cancel->cancelled() && !timed_out) co_return fail(Errc::cancelled, cc.cancel->reason());
   if (!got_status && !timed_out) out.failure = "the exec stream ended without a status";

@@ -46,7 +46,6 @@ std::optional<http::verb> to_verb(std::string_view m) {
   if (m == "PUT") return http::verb::put;
   if (m == "PATCH") return http::verb::patch;
   if (m == "DELETE") return http::verb::delete_;
-  if (m == "HEAD") return http::verb::head;
   return std::nullopt;
 }
 
@@ -424,7 +423,12 @@ Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_
         break;
       }
       if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
-      if (!reused || res.error().code == Errc::timeout || res.error().code == Errc::too_large) break;
+      // Only a GET is retried on a fresh connection: a POST/PATCH/DELETE that failed after being
+      // written may already have been applied.
+      if (!reused || *verb != http::verb::get || res.error().code == Errc::timeout ||
+          res.error().code == Errc::too_large) {
+        break;
+      }
     }
     if (!res) co_return res;
 
@@ -435,7 +439,11 @@ Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_
     if ((res->status == 429 || res->status == 503) && attempt < d.options.max_retries) {
       auto it = res->headers.find("retry-after");
       int seconds = 0;
-      if (it != res->headers.end()) std::from_chars(it->second.data(), it->second.data() + it->second.size(), seconds);
+      if (it != res->headers.end()) {
+        // Delta-seconds; anything else (an HTTP date, garbage) waits one second.
+        auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), seconds);
+        if (ec != std::errc{}) seconds = 1;
+      }
       if (it != res->headers.end() && seconds >= 0) {
         const auto wait = std::chrono::seconds(std::clamp(seconds, 0, 60));
         if (Clock::now() + wait < deadline) {

@@ -307,9 +307,15 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
     }
   }
 
-  const auto key = jsonrpc::id_key(req.id);
+  // Two calls must never share an in-flight entry. A client reusing an id in flight gets an
+  // error; the stateless HTTP session (shared by many clients, each counting from 1) keys by
+  // a serial number as well, so each call stays cancellable and counted.
+  auto key = jsonrpc::id_key(req.id);
+  if (state_.get(kStatelessKey) == "1") key += "#" + std::to_string(++serial_);
   auto token = CancelToken::make();
-  in_flight_[key] = token;
+  if (!in_flight_.emplace(key, token).second) {
+    co_return make_error(req.id, jsonrpc::kInvalidRequest, "a request with this id is already in flight");
+  }
   const auto timeout = server_.options().tool_timeout;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   net::steady_timer timer(co_await net::this_coro::executor, timeout);

@@ -120,6 +120,7 @@ class Session {
   std::string legacy_version_;
   std::optional<LogLevel> legacy_log_level_;
   std::map<std::string, CancelTokenPtr> in_flight_;
+  std::uint64_t serial_ = 0;
 };
 
 }  // namespace mcpk::mcp

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
+#include <charconv>
 
 #include "core/base64.hpp"
 #include "tools/env.hpp"
@@ -46,10 +47,14 @@ Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
   if (auto c = string_or(a, "continue"); !c.empty()) {
     auto raw = base64_decode(c);
     if (!raw || !raw->starts_with("offset:")) co_return mcp::ToolResult::error("invalid continue token");
-    offset = std::stoul(raw->substr(7));
+    const std::string_view digits = std::string_view(*raw).substr(7);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
+    if (ec != std::errc{} || p != digits.data() + digits.size() || offset > rows.size()) {
+      co_return mcp::ToolResult::error("invalid continue token: pass the continue value of the previous answer");
+    }
   }
   const auto limit = static_cast<std::size_t>(find_int(a, "limit").value_or(500));
-  const auto end = std::min(rows.size(), offset + limit);
+  const auto end = offset + std::min(rows.size() - offset, limit);
   std::vector<std::vector<std::string>> table{{"NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERBS"}};
   json::array items;
   for (std::size_t i = offset; i < end; ++i) {

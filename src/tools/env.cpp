@@ -26,7 +26,23 @@ kube::CallContext call_context(const mcp::ToolContext& ctx) { return {ctx.deadli
 
 std::string effective_namespace(const mcp::ToolContext& ctx, const kube::Client& client) {
   if (auto ns = string_or(ctx.args(), "namespace"); !ns.empty()) return std::string(ns);
+  return default_namespace(client);
+}
+
+std::string default_namespace(const kube::Client& client) {
   return client.config().ns.empty() ? "default" : client.config().ns;
+}
+
+Result<void> check_name(std::string_view name) {
+  if (name.empty() || name.size() > 253 || name.find('/') != std::string_view::npos) {
+    return fail(Errc::invalid_argument, fmt::format("\"{}\" is not a valid object name", name.substr(0, 300)));
+  }
+  return {};
+}
+
+const kube::ApiResource& pods_resource() {
+  static const auto pods = kube::known_resource("", "v1", "pods", "Pod", true);
+  return pods;
 }
 
 json::object schema(std::string_view json_text) {
@@ -62,7 +78,7 @@ const json::array& array_at(const json::value* v) {
 Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client& client, const std::string& ns,
                                                                     const std::string& pod,
                                                                     const kube::CallContext& cc) {
-  const auto pods = kube::known_resource("", "v1", "pods", "Pod", true);
+  const auto& pods = pods_resource();
   const auto path = kube::resource_path(pods, ns, pod);
   auto obj = co_await client.get_json(path, cc);
   if (!obj) co_return std::unexpected(obj.error());
@@ -89,8 +105,31 @@ Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client
 
 Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns) {
   if (!env.policy) return {};
-  if (auto r = env.policy->check_resource(resource.resource, resource.group); !r) return r;
-  return env.policy->check_namespace(resource.namespaced ? ns : std::string_view{});
+  auto r = env.policy->check_resource(resource.resource, resource.group);
+  if (r) r = env.policy->check_namespace(resource.namespaced ? ns : std::string_view{});
+  if (!r) return fail(r.error().code, "refused by the server's policy: " + r.error().message);
+  return {};
+}
+
+Task<Result<Target>> resolve_target(mcp::ToolContext& ctx, const ToolEnv& env) {
+  auto client = client_for(ctx, env);
+  if (!client) co_return std::unexpected(client.error());
+  const auto cc = call_context(ctx);
+  auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
+  if (!res) co_return std::unexpected(res.error());
+  Target t{*client, res->resource, {}, res->note};
+  if (!res->note.empty()) ctx.log(mcp::LogLevel::warning, res->note);
+  if (t.resource.namespaced) {
+    t.ns = effective_namespace(ctx, **client);
+  } else if (auto given = string_or(ctx.args(), "namespace"); !given.empty()) {
+    if (!t.notes.empty()) t.notes += "\n";
+    t.notes +=
+        fmt::format("{} is cluster-scoped: the namespace \"{}\" was ignored.", t.resource.qualified_name(), given);
+    ctx.log(mcp::LogLevel::info,
+            fmt::format("namespace \"{}\" ignored: {} is cluster-scoped", given, t.resource.qualified_name()));
+  }
+  if (auto ok = check_target(env, t.resource, t.ns); !ok) co_return std::unexpected(ok.error());
+  co_return t;
 }
 
 mcp::ToolFilter policy_filter(const ToolEnv& env) {

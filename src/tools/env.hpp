@@ -36,6 +36,12 @@ Result<std::shared_ptr<kube::Client>> client_for(mcp::ToolContext& ctx, const To
 kube::CallContext call_context(const mcp::ToolContext& ctx);
 /// The namespace a namespaced call uses: `namespace` argument, else the context's namespace.
 std::string effective_namespace(const mcp::ToolContext& ctx, const kube::Client& client);
+/// The context's namespace, else "default".
+std::string default_namespace(const kube::Client& client);
+/// An object name the API can take: non-empty, at most 253 characters, no '/'.
+Result<void> check_name(std::string_view name);
+/// The core/v1 pods resource (always served; no discovery needed).
+const kube::ApiResource& pods_resource();
 
 /// A schema literal (JSON text) as an object; registration fails loudly if it is malformed.
 json::object schema(std::string_view json_text);
@@ -61,7 +67,21 @@ Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client
                                                                     const std::string& pod,
                                                                     const kube::CallContext& cc);
 
-/// The safety policy for one resolved target (resource type and namespace).
+/// What a call on a resource type works on: the client, the resolved resource, the namespace
+/// ("" for cluster-scoped kinds) and notes for the answer (ambiguity, ignored namespace).
+struct Target {
+  std::shared_ptr<kube::Client> client;
+  kube::ApiResource resource;
+  std::string ns;
+  std::string notes;
+};
+
+/// Resolves the call's resourceType/apiGroup/namespace/context and checks the policy. Every
+/// tool that names a resource type goes through here.
+Task<Result<Target>> resolve_target(mcp::ToolContext& ctx, const ToolEnv& env);
+
+/// The safety policy for one resolved target (resource type and namespace); the error says
+/// "refused by the server's policy: ...".
 Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns);
 
 /// Lists only the tools the policy offers (SPEC §2: tools/list reflects the policy).

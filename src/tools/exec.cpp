@@ -18,9 +18,7 @@ Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
   kube::ExecRequest rq;
   rq.ns = effective_namespace(ctx, c);
   rq.pod = std::string(string_or(a, "podName"));
-  if (auto ok = check_target(env, kube::known_resource("", "v1", "pods", "Pod", true), rq.ns); !ok) {
-    co_return mcp::ToolResult::error("refused by the server's policy: " + ok.error().message);
-  }
+  if (auto ok = check_target(env, pods_resource(), rq.ns); !ok) co_return error_result(ok.error());
   for (const auto& v : *find_array(a, "command")) rq.command.emplace_back(v.as_string());
   if (rq.command.front().empty()) co_return mcp::ToolResult::error("command[0] (the program) must not be empty");
   if (const auto* s = find_string(a, "stdin")) rq.stdin_data = std::string(*s);
@@ -68,8 +66,8 @@ void add_exec_tools(mcp::Server& server, ToolEnv& env) {
       .name = "k8s_exec_pod",
       .title = "Run a command in a pod",
       .description = "Runs a command (no shell unless you call one) in a container and returns stdout, stderr and "
-                     "the real exit code. stdin is passed to the command. A command running past timeoutSeconds "
-                     "is stopped.",
+                     "the real exit code. stdin is passed to the command. After timeoutSeconds the stream is closed "
+                     "and the call returns (the exec protocol cannot signal the process, which may go on running).",
       .input_schema = with_context(schema(R"J({"type":"object","properties":{
           "podName":{"type":"string","minLength":1},
           "command":{"type":"array","items":{"type":"string"},"minItems":1,"description":"e.g. [\"ls\",\"-l\",\"/\"]"},

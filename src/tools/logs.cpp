@@ -16,10 +16,8 @@ Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
   const auto cc = call_context(ctx);
   const std::string pod(string_or(a, "podName"));
   const std::string ns = effective_namespace(ctx, c);
-  const auto pods = kube::known_resource("", "v1", "pods", "Pod", true);
-  if (auto ok = check_target(env, pods, ns); !ok) {
-    co_return mcp::ToolResult::error("refused by the server's policy: " + ok.error().message);
-  }
+  const auto& pods = pods_resource();
+  if (auto ok = check_target(env, pods, ns); !ok) co_return error_result(ok.error());
   if (auto since = string_or(a, "sinceTime"); !since.empty() && !parse_rfc3339(since)) {
     co_return mcp::ToolResult::error(
         fmt::format("sinceTime \"{}\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", since));

@@ -106,8 +106,12 @@ Result<std::vector<json::object>> manifest_objects(const json::value& manifest) 
   for (auto& d : docs) {
     if (!d.is_object()) return fail(Errc::invalid_argument, "every manifest document must be a mapping (an object)");
     auto& o = d.get_object();
-    if (string_or(o, "kind") == "List" || (string_or(o, "kind").ends_with("List") && find_array(o, "items"))) {
-      for (auto& item : o["items"].as_array()) {
+    if (string_or(o, "kind").ends_with("List")) {
+      auto* items = o.if_contains("items");
+      if (!items || !items->is_array()) {
+        return fail(Errc::invalid_argument, fmt::format("{} has no items array", string_or(o, "kind")));
+      }
+      for (auto& item : items->get_array()) {
         if (!item.is_object()) return fail(Errc::invalid_argument, "List items must be objects");
         out.push_back(std::move(item.get_object()));
       }

@@ -64,13 +64,11 @@ Task<Result<kube::Resolution>> resolve_object(mcp::ToolContext& ctx, const ToolE
       co_return fail(Errc::invalid_argument, fmt::format("{} {} says namespace \"{}\" but the call says \"{}\"", kind,
                                                          meta ? string_or(*meta, "name") : "", obj_ns, arg_ns));
     }
-    ns = !obj_ns.empty() ? std::string(obj_ns) : !arg_ns.empty() ? std::string(arg_ns) : client.config().ns;
+    ns = !obj_ns.empty() ? std::string(obj_ns) : !arg_ns.empty() ? std::string(arg_ns) : default_namespace(client);
   } else {
     ns.clear();
   }
-  if (auto ok = check_target(env, res->resource, ns); !ok) {
-    co_return fail(ok.error().code, "refused by the server's policy: " + ok.error().message);
-  }
+  if (auto ok = check_target(env, res->resource, ns); !ok) co_return std::unexpected(ok.error());
   co_return res;
 }
 
@@ -228,30 +226,11 @@ Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
   co_return report(std::move(outcomes), env, "applied");
 }
 
-// The type, namespace and name of a call on one named object, checked by the policy.
-struct Named {
-  std::shared_ptr<kube::Client> client;
-  kube::ApiResource resource;
-  std::string ns, name;
-};
-
-Task<Result<Named>> named_target(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
-  if (!client) co_return std::unexpected(client.error());
-  const auto cc = call_context(ctx);
-  auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
-  if (!res) co_return std::unexpected(res.error());
-  Named n{*client, res->resource, {}, std::string(string_or(ctx.args(), "name"))};
-  if (n.resource.namespaced) n.ns = effective_namespace(ctx, **client);
-  if (auto ok = check_target(env, n.resource, n.ns); !ok) {
-    co_return fail(ok.error().code, "refused by the server's policy: " + ok.error().message);
-  }
-  co_return n;
-}
-
 Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await named_target(ctx, env);
+  auto t = co_await resolve_target(ctx, env);
   if (!t) co_return error_result(t.error());
+  const std::string name(string_or(ctx.args(), "name"));
+  if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   json::object opts{{"kind", "DeleteOptions"},
                     {"apiVersion", "v1"},
                     {"propagationPolicy", string_or(ctx.args(), "propagationPolicy", "Background")}};
@@ -259,18 +238,20 @@ Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env)
   if (dry(env)) opts["dryRun"] = json::array{"All"};
   kube::HttpRequest req;
   req.method = "DELETE";
-  req.target = kube::resource_path(t->resource, t->ns, t->name);
+  req.target = kube::resource_path(t->resource, t->ns, name);
   req.body = to_json(opts);
   const auto cc = call_context(ctx);
   auto r = co_await t->client->request(std::move(req), cc);
-  Outcome o{t->resource.kind, t->name, t->ns, r ? "deleted" : "failed", r ? "" : r.error().message};
+  Outcome o{t->resource.kind, name, t->ns, r ? "deleted" : "failed", r ? "" : r.error().message};
   std::vector<Outcome> outcomes{std::move(o)};
   co_return report(std::move(outcomes), env, "deleted");
 }
 
 Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await named_target(ctx, env);
+  auto t = co_await resolve_target(ctx, env);
   if (!t) co_return error_result(t.error());
+  const std::string name(string_or(ctx.args(), "name"));
+  if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   const auto* patch_arg = find(ctx.args(), "patch");
   json::value patch = *patch_arg;
   if (patch.is_string()) {
@@ -304,21 +285,23 @@ Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
   const std::string subresource(string_or(ctx.args(), "subresource"));
   kube::HttpRequest req;
   req.method = "PATCH";
-  req.target = kube::resource_path(t->resource, t->ns, t->name, subresource) + dry_query(env, "mcp-kubernetes");
+  req.target = kube::resource_path(t->resource, t->ns, name, subresource) + dry_query(env, "mcp-kubernetes");
   req.content_type = type == "json"    ? "application/json-patch+json"
                      : type == "merge" ? "application/merge-patch+json"
                                        : "application/strategic-merge-patch+json";
   req.body = to_json(patch);
   const auto cc = call_context(ctx);
   auto r = co_await t->client->request(std::move(req), cc);
-  Outcome o{t->resource.kind, t->name, t->ns, r ? "patched" : "failed", r ? "" : r.error().message};
+  Outcome o{t->resource.kind, name, t->ns, r ? "patched" : "failed", r ? "" : r.error().message};
   std::vector<Outcome> outcomes{std::move(o)};
   co_return report(std::move(outcomes), env, "patched");
 }
 
 Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await named_target(ctx, env);
+  auto t = co_await resolve_target(ctx, env);
   if (!t) co_return error_result(t.error());
+  const std::string name(string_or(ctx.args(), "name"));
+  if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   if (!t->resource.has_subresource("scale")) {
     co_return mcp::ToolResult::error(
         fmt::format("{} has no scale subresource, so it cannot be scaled", t->resource.qualified_name()));
@@ -326,12 +309,12 @@ Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
   const auto replicas = *find_int(ctx.args(), "replicas");
   kube::HttpRequest req;
   req.method = "PATCH";
-  req.target = kube::resource_path(t->resource, t->ns, t->name, "scale") + dry_query(env, "mcp-kubernetes");
+  req.target = kube::resource_path(t->resource, t->ns, name, "scale") + dry_query(env, "mcp-kubernetes");
   req.content_type = "application/merge-patch+json";
   req.body = to_json(json::object{{"spec", json::object{{"replicas", replicas}}}});
   const auto cc = call_context(ctx);
   auto r = co_await t->client->request(std::move(req), cc);
-  Outcome o{t->resource.kind, t->name, t->ns, r ? fmt::format("scaled to {}", replicas) : "failed",
+  Outcome o{t->resource.kind, name, t->ns, r ? fmt::format("scaled to {}", replicas) : "failed",
             r ? "" : r.error().message};
   std::vector<Outcome> outcomes{std::move(o)};
   co_return report(std::move(outcomes), env, "scaled");

@@ -24,11 +24,11 @@ std::shared_ptr<Forwards> forwards(mcp::ToolContext& ctx) {
   return ctx.session().attachment<Forwards>("kube.port-forwards", [] { return std::make_shared<Forwards>(); });
 }
 
-Result<std::uint16_t> port_number(std::string_view s, std::string_view what) {
+Result<std::uint16_t> port_number(std::string_view s, std::string_view what, unsigned min) {
   unsigned v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v > 65535) {
-    return fail(Errc::invalid_argument, fmt::format("{} port \"{}\" is not a number from 0 to 65535", what, s));
+  if (ec != std::errc{} || p != s.data() + s.size() || v < min || v > 65535) {
+    return fail(Errc::invalid_argument, fmt::format("{} port \"{}\" is not a number from {} to 65535", what, s, min));
   }
   return static_cast<std::uint16_t>(v);
 }
@@ -44,7 +44,7 @@ Result<std::vector<std::pair<std::uint16_t, std::string>>> parse_ports(const jso
     if (remote.empty()) return fail(Errc::invalid_argument, fmt::format("port \"{}\" names no remote port", s));
     std::uint16_t l = 0;
     if (!local.empty()) {
-      auto p = port_number(local, "local");
+      auto p = port_number(local, "local", 0);
       if (!p) return std::unexpected(p.error());
       l = *p;
     }
@@ -75,9 +75,8 @@ Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
   const auto& a = ctx.args();
   const auto ns = effective_namespace(ctx, **client);
   const std::string pod(string_or(a, "podName"));
-  const auto pods = kube::known_resource("", "v1", "pods", "Pod", true);
-  if (auto ok = check_target(env, pods, ns); !ok)
-    co_return mcp::ToolResult::error("refused by the server's policy: " + ok.error().message);
+  const auto& pods = pods_resource();
+  if (auto ok = check_target(env, pods, ns); !ok) co_return error_result(ok.error());
   auto specs = parse_ports(*find_array(a, "ports"));
   if (!specs) co_return error_result(specs.error());
   const auto cc = call_context(ctx);
@@ -90,7 +89,7 @@ Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
   }
   std::vector<kube::ForwardedPort> ports;
   for (const auto& [local, remote] : *specs) {
-    auto r = port_number(remote, "remote");
+    auto r = port_number(remote, "remote", 1);
     if (!r) co_return error_result(r.error());
     ports.push_back({local, *r});
   }
@@ -108,8 +107,7 @@ Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv& env)
   const auto ns = effective_namespace(ctx, **client);
   const std::string svc_name(string_or(a, "serviceName"));
   const auto services = kube::known_resource("", "v1", "services", "Service", true);
-  if (auto ok = check_target(env, services, ns); !ok)
-    co_return mcp::ToolResult::error("refused by the server's policy: " + ok.error().message);
+  if (auto ok = check_target(env, services, ns); !ok) co_return error_result(ok.error());
   auto specs = parse_ports(*find_array(a, "ports"));
   if (!specs) co_return error_result(specs.error());
   const auto cc = call_context(ctx);

@@ -21,46 +21,8 @@ constexpr std::string_view kTypeProps = R"J(
   "apiGroup":{"type":"string","description":"API group or group/version when the type is ambiguous (apps, apps/v1, core)"},
   "namespace":{"type":"string","description":"Namespace (default: the context's namespace); ignored for cluster-scoped kinds"})J";
 
-struct Target {
-  std::shared_ptr<kube::Client> client;
-  kube::ApiResource resource;
-  std::string ns;     // empty for cluster-scoped kinds
-  std::string notes;  // ambiguity, ignored namespace
-};
-
-// Resolves client, resource type and namespace of a call; errors are ready-made results.
-Task<Result<Target>> target_of(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
-  if (!client) co_return std::unexpected(client.error());
-  const auto cc = call_context(ctx);
-  auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
-  if (!res) co_return std::unexpected(res.error());
-  Target t{*client, res->resource, {}, res->note};
-  if (!res->note.empty()) ctx.log(mcp::LogLevel::warning, res->note);
-  if (t.resource.namespaced) {
-    t.ns = effective_namespace(ctx, **client);
-  } else if (auto given = string_or(ctx.args(), "namespace"); !given.empty()) {
-    if (!t.notes.empty()) t.notes += "\n";
-    t.notes +=
-        fmt::format("{} is cluster-scoped: the namespace \"{}\" was ignored.", t.resource.qualified_name(), given);
-    ctx.log(mcp::LogLevel::info,
-            fmt::format("namespace \"{}\" ignored: {} is cluster-scoped", given, t.resource.qualified_name()));
-  }
-  if (auto ok = check_target(env, t.resource, t.ns); !ok) {
-    co_return fail(ok.error().code, "refused by the server's policy: " + ok.error().message);
-  }
-  co_return t;
-}
-
 std::string with_notes(std::string text, const std::string& notes) {
   return notes.empty() ? text : notes + "\n" + text;
-}
-
-Result<void> check_name(std::string_view name) {
-  if (name.empty() || name.size() > 253 || name.find('/') != std::string_view::npos) {
-    return fail(Errc::invalid_argument, fmt::format("\"{}\" is not a valid object name", name));
-  }
-  return {};
 }
 
 // --- get ---------------------------------------------------------------------------------------
@@ -68,7 +30,7 @@ Result<void> check_name(std::string_view name) {
 Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  auto t = co_await target_of(ctx, env);
+  auto t = co_await resolve_target(ctx, env);
   if (!t) co_return error_result(t.error());
   if (!t->resource.has_verb("get")) {
     co_return mcp::ToolResult::error(fmt::format("{} does not support get", t->resource.qualified_name()));
@@ -176,7 +138,7 @@ Task<Result<Page>> fetch_page(mcp::ToolContext& ctx, const ToolEnv& env, const T
 }
 
 Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await target_of(ctx, env);
+  auto t = co_await resolve_target(ctx, env);
   if (!t) co_return error_result(t.error());
   if (!t->resource.has_verb("list")) {
     co_return mcp::ToolResult::error(fmt::format("{} does not support list", t->resource.qualified_name()));
@@ -308,7 +270,7 @@ std::pair<std::string, json::array> format_events(const json::object& list, std:
 Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  auto t = co_await target_of(ctx, env);
+  auto t = co_await resolve_target(ctx, env);
   if (!t) co_return error_result(t.error());
   const auto cc = call_context(ctx);
   const auto path = kube::resource_path(t->resource, t->ns, name);

@@ -157,8 +157,7 @@ def _pids(c):
 
 
 @pytest.mark.slow
-def test_two_clusters_side_by_side_and_down_leaves_nothing(tmp_path):
-    authn = tmp_path / "authn.yaml"
+def test_two_clusters_side_by_side_and_down_leaves_nothing():
     mgmt = cluster_up("mgmt")
     try:
         workload = cluster_up("workload")

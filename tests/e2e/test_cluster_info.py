@@ -25,6 +25,9 @@ async def test_api_resources_paging(mcp):
     a = {x["name"] + x["groupVersion"] for x in r1.structured_content["resources"]}
     b = {x["name"] + x["groupVersion"] for x in r2.structured_content["resources"]}
     assert not a & b
+    for bad in ["b2Zmc2V0OjEwMDAwMA==", "b2Zmc2V0OmFiYw==", "nonsense"]:
+        r = await mcp.call_tool("k8s_get_api_resources", {"continue": bad})
+        assert r.is_error and "invalid continue token" in text_of(r)
 
 
 async def test_cluster_health(mcp):

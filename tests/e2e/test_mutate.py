@@ -125,6 +125,10 @@ async def test_bad_manifests_leave_cluster_unchanged(rw, cluster, ns):
                                                 manifest="apiVersion: v1\nkind: Flurb\nmetadata: {name: x}\n",
                                                 namespace=ns)
     assert "holds no objects" in await call_err(rw, "k8s_create_resource", manifest="---\n", namespace=ns)
+    assert "has no items array" in await call_err(rw, "k8s_create_resource", manifest="apiVersion: v1\nkind: List\n",
+                                                  namespace=ns)
+    assert "not a valid object name" in await call_err(rw, "k8s_delete_resource", resourceType="cm", name="a/b",
+                                                       namespace=ns)
     assert "replicas" in await call_err(rw, "k8s_scale_resource", resourceType="deploy", name="x", namespace=ns,
                                         replicas=-1)
     assert cluster.kubectl("-n", ns, "get", "all,cm", "-o", "name").stdout == before

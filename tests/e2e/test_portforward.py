@@ -74,6 +74,7 @@ async def test_port_in_use_and_bad_ports(rw, objects):
     assert "pattern" in await call_err(rw, "k8s_port_forward_pod", podName="single", namespace=NS, ports=["a:b:c"])
     assert "0 to 65535" in await call_err(rw, "k8s_port_forward_pod", podName="single", namespace=NS,
                                           ports=["70000:80"])
+    assert "1 to 65535" in await call_err(rw, "k8s_port_forward_pod", podName="single", namespace=NS, ports=["80:0"])
     assert "not found" in await call_err(rw, "k8s_port_forward_pod", podName="ghost", namespace=NS, ports=[":80"])
     assert "no port-forward" in await call_err(rw, "k8s_stop_port_forward", sessionId="pf-404")
 
