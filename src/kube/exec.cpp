@@ -50,9 +50,43 @@ int exit_code_from_status(std::string_view status_json, std::string& failure) {
   return -1;
 }
 
-Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext& cc) {
+std::vector<std::string> stoppable_command(const std::vector<std::string>& command, long long seconds) {
+  // fd 3 keeps the exec's stdin for the command (an asynchronous command would otherwise read
+  // /dev/null). The watchdog writes nowhere, so it never holds the stream open, and it kills
+  // its own sleep when the command ends first, so nothing is left behind in the container.
+  std::string script = fmt::format(
+      "exec 3<&0\n"
+      "\"$@\" <&3 3<&- &\n"
+      "p=$!\n"
+      "exec 3<&-\n"
+      "(trap 'kill $s 2>/dev/null; exit 0' TERM\n"
+      " sleep {} & s=$!; wait $s\n"
+      " kill -TERM $p 2>/dev/null || exit 0\n"
+      " sleep 2 & s=$!; wait $s\n"
+      " kill -KILL $p 2>/dev/null) </dev/null >/dev/null 2>&1 &\n"
+      "w=$!\n"
+      "wait $p; r=$?\n"
+      "kill $w 2>/dev/null\n"
+      "exit $r\n",
+      seconds);
+  std::vector<std::string> out{"sh", "-c", std::move(script), "sh"};
+  out.insert(out.end(), command.begin(), command.end());
+  return out;
+}
+
+bool missing_shell(std::string_view failure) {
+  // runc/crun: `exec: "sh": executable file not found in $PATH`, `exec: "sh": stat sh: no such file`
+  return failure.find("exec: \"sh\"") != std::string_view::npos ||
+         failure.find("\"sh\": executable file not found") != std::string_view::npos;
+}
+
+namespace {
+
+/// One exec round trip; `backstop` closes the stream if the command has not ended by then.
+Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const std::vector<std::string>& command,
+                                  std::chrono::milliseconds backstop, const CallContext& cc) {
   std::vector<std::pair<std::string, std::string>> q;
-  for (const auto& c : rq.command) q.emplace_back("command", c);
+  for (const auto& c : command) q.emplace_back("command", c);
   q.emplace_back("container", rq.container);
   q.emplace_back("stdin", rq.stdin_data ? "true" : "");
   q.emplace_back("stdout", "true");
@@ -70,7 +104,7 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext&
   // The command's own timeout (and the call's cancellation) close the stream. The handler may
   // run after this coroutine has ended (a race with the end of the stream): it holds only
   // weak/shared state of its own.
-  net::steady_timer timer(co_await net::this_coro::executor, rq.timeout);
+  net::steady_timer timer(co_await net::this_coro::executor, backstop);
   auto timed_out_flag = std::make_shared<bool>(false);
   timer.async_wait([weak = std::weak_ptr<WebSocket>(shared_socket), timed_out_flag](boost::system::error_code ec) {
     if (ec) return;
@@ -112,6 +146,28 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext&
   if (cc.cancel && cc.cancel->cancelled() && !timed_out) co_return fail(Errc::cancelled, cc.cancel->reason());
   if (!got_status && !timed_out) out.failure = "the exec stream ended without a status";
   co_return out;
+}
+
+}  // namespace
+
+Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext& cc) {
+  if (!rq.stop_on_timeout) co_return co_await run_once(client, rq, rq.command, rq.timeout, cc);
+  // The watchdog stops the command at the timeout; the stream then ends on its own. The
+  // client-side backstop, a little later, covers a command whose children keep the stream open.
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(rq.timeout + std::chrono::milliseconds(999));
+  const auto wrapped = stoppable_command(rq.command, seconds.count());
+  const auto started = std::chrono::steady_clock::now();
+  const auto backstop = rq.timeout + std::chrono::seconds(4);
+  auto r = co_await run_once(client, rq, wrapped, backstop, cc);
+  if (!r) co_return r;
+  if (!r->failure.empty() && missing_shell(r->failure)) {
+    // The watchdog never ran, so neither did the command: run it as given.
+    co_return co_await run_once(client, rq, rq.command, rq.timeout, cc);
+  }
+  r->stoppable = true;
+  const bool killed = r->exit_code == 128 + 15 || r->exit_code == 128 + 9;  // SIGTERM, SIGKILL
+  if (killed && std::chrono::steady_clock::now() - started >= rq.timeout) r->timed_out = true;
+  co_return r;
 }
 
 }  // namespace mcpk::kube

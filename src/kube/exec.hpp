@@ -21,6 +21,11 @@ struct ExecRequest {
   std::optional<std::string> stdin_data;
   std::size_t max_output = 64 * 1024;  ///< per stream; the rest is counted, not kept
   std::chrono::milliseconds timeout{30'000};
+  /// Stop the command in the container when `timeout` passes. The exec protocol has no signal
+  /// channel, so the command runs under a small POSIX sh watchdog (see stoppable_command) that
+  /// sends it SIGTERM, then SIGKILL 2 s later. A container without `sh` runs the command as
+  /// given; then a timeout only closes the stream (ExecResult::stoppable is false).
+  bool stop_on_timeout = true;
 };
 
 struct ExecResult {
@@ -30,6 +35,7 @@ struct ExecResult {
   bool truncated = false;
   std::string protocol;
   std::string failure;  ///< the status message when the command could not run
+  bool stoppable = false;  ///< ran under the watchdog, so a timeout really stopped it
 };
 
 Task<Result<ExecResult>> exec(Client& client, ExecRequest request, const CallContext& cc);
@@ -37,5 +43,14 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest request, const CallCon
 /// The exit code in an exec status (channel 3) message: Success → 0, NonZeroExitCode with an
 /// ExitCode cause → that code, other failures → -1 with `failure` set. Pure, for tests.
 int exit_code_from_status(std::string_view status_json, std::string& failure);
+
+/// The command wrapped in the watchdog: `sh -c SCRIPT sh command...`. The command keeps its
+/// stdin, stdout, stderr and exit status; after `seconds` it gets SIGTERM, 2 s later SIGKILL.
+/// Pure, for tests.
+std::vector<std::string> stoppable_command(const std::vector<std::string>& command, long long seconds);
+
+/// True when an exec failure says the container has no `sh` (distroless images), so the
+/// watchdog never started and the command may be run as given. Pure, for tests.
+bool missing_shell(std::string_view failure);
 
 }  // namespace mcpk::kube

@@ -21,4 +21,24 @@ TEST(ExecStatus, ExitCodes) {
   EXPECT_EQ(failure, "container not found (\"x\")");
 }
 
+TEST(ExecWatchdog, WrapsTheCommandUnchanged) {
+  const auto w = stoppable_command({"echo", "a b", "$HOME"}, 7);
+  ASSERT_EQ(w.size(), 7U);
+  EXPECT_EQ(w[0], "sh");
+  EXPECT_EQ(w[1], "-c");
+  EXPECT_NE(w[2].find("sleep 7 &"), std::string::npos);
+  EXPECT_EQ(w[3], "sh");  // $0; the command's words follow as $1..., never parsed by the shell
+  EXPECT_EQ(w[4], "echo");
+  EXPECT_EQ(w[5], "a b");
+  EXPECT_EQ(w[6], "$HOME");
+}
+
+TEST(ExecWatchdog, MissingShell) {
+  EXPECT_TRUE(missing_shell(
+      R"(OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown)"));
+  EXPECT_TRUE(missing_shell(R"(exec: "sh": stat sh: no such file or directory)"));
+  EXPECT_FALSE(missing_shell("container not found (\"sh\")x"));
+  EXPECT_FALSE(missing_shell("exit status 127"));
+}
+
 }  // namespace mcpk::kube

@@ -36,10 +36,13 @@ Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
   if (!r) co_return error_result(r.error());
   std::string head;
   if (r->timed_out) {
-    head = fmt::format(
-        "timed out after {}s (timeoutSeconds): the exec stream was closed; the exec protocol has no way to signal the "
-        "process, so it may still be running in the container",
-        rq.timeout.count() / 1000);
+    head = r->stoppable
+               ? fmt::format("timed out after {}s (timeoutSeconds): the command was stopped (SIGTERM, then SIGKILL "
+                             "after 2s); processes it started in the background may remain",
+                             rq.timeout.count() / 1000)
+               : fmt::format("timed out after {}s (timeoutSeconds): the exec stream was closed, but the container has "
+                             "no sh to stop the command with, so it may still be running",
+                             rq.timeout.count() / 1000);
   } else if (!r->failure.empty()) {
     head = "the command could not run: " + r->failure;
   } else {
@@ -66,8 +69,8 @@ void add_exec_tools(mcp::Server& server, ToolEnv& env) {
       .name = "k8s_exec_pod",
       .title = "Run a command in a pod",
       .description = "Runs a command (no shell unless you call one) in a container and returns stdout, stderr and "
-                     "the real exit code. stdin is passed to the command. After timeoutSeconds the stream is closed "
-                     "and the call returns (the exec protocol cannot signal the process, which may go on running).",
+                     "the real exit code. stdin is passed to the command. After timeoutSeconds the command is "
+                     "stopped (SIGTERM, then SIGKILL) and the call reports timedOut.",
       .input_schema = with_context(schema(R"J({"type":"object","properties":{
           "podName":{"type":"string","minLength":1},
           "command":{"type":"array","items":{"type":"string"},"minItems":1,"description":"e.g. [\"ls\",\"-l\",\"/\"]"},

@@ -1,4 +1,6 @@
 """k8s_exec_pod over the WebSocket exec protocol, through the API server to kwok's kubelet."""
+import os
+import subprocess
 import time
 
 import pytest
@@ -34,11 +36,31 @@ async def test_stdin_container_and_default_container(rw, objects):
     assert r.structured_content["container"] == "main"
 
 
-async def test_timeout_stops_the_command(rw, objects):
+async def test_timeout_stops_the_command(rw, cluster, objects):
     t0 = time.monotonic()
-    r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["sleep", "30"],
+    r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["sleep", "41.5"],
                                             "timeoutSeconds": 1})
     assert r.is_error and r.structured_content["timedOut"] is True and time.monotonic() - t0 < 5
+    assert r.structured_content["exitCode"] == 143 and "the command was stopped" in text_of(r)
+    # kwok runs the command on this machine, so its process table shows what a container's would.
+    assert subprocess.run(["pgrep", "-f", "sleep 41.5"], capture_output=True).returncode == 1
+    # A shell stopped mid-script does not run the rest of it.
+    marker = cluster.dir / "fake" / f"marker-{os.getpid()}-{time.monotonic_ns()}"
+    r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "timeoutSeconds": 1,
+                                            "command": ["sh", "-c", f"sleep 2; touch {marker}"]})
+    assert r.structured_content["timedOut"] is True
+    time.sleep(2.5)
+    assert not marker.exists()
+
+
+async def test_command_ending_on_its_own_is_not_stopped(rw, objects):
+    r = await call_ok(rw, "k8s_exec_pod", podName="single", namespace=NS, timeoutSeconds=1,
+                      command=["sh", "-c", "sleep 0.3; echo done"])
+    assert r.structured_content["stdout"] == "done\n" and r.structured_content["timedOut"] is False
+    # No watchdog is left behind once the command has ended.
+    assert subprocess.run(["pgrep", "-f", "^sleep 1$"], capture_output=True).returncode == 1
+    r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["no-such-program"]})
+    assert r.structured_content["exitCode"] == 127 and "not found" in r.structured_content["stderr"]
 
 
 async def test_output_bounded_by_budget(cluster, objects, anyio_backend):
