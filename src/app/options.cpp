@@ -483,7 +483,6 @@ std::vector<std::string> unsupported_features(const ServeOptions& o) {
   std::vector<std::string> out;
   // The MCP server itself (protocol core, stdio and HTTP transports, tools) is delivered
   // feature by feature; until a feature lands, its flag is refused here rather than ignored.
-  if (!o.http.tls_cert_file.empty()) out.push_back("--tls-cert-file/--tls-key-file: TLS is not yet supported");
   if (o.oauth.enable) out.push_back("--enable-oauth: OAuth 2.1 is not yet supported");
   if (o.capi.enable) out.push_back("--enable-capi: Cluster API federation is not yet supported");
   return out;

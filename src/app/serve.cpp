@@ -114,13 +114,16 @@ int run_serve(const ServeOptions& options) {
                               .allowed_origins = options.http.allowed_origins,
                               .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
                               .session_idle_timeout = *parse_duration(options.http.session_idle_timeout),
-                              .shutdown_timeout = *parse_duration(options.http.shutdown_timeout)};
+                              .shutdown_timeout = *parse_duration(options.http.shutdown_timeout),
+                              .tls_cert_file = options.http.tls_cert_file,
+                              .tls_key_file = options.http.tls_key_file};
     http = std::make_unique<transport::HttpTransport>(io, server, ho);
     if (auto ok = http->listen(); !ok) {
       spdlog::error("{}", ok.error().message);
       return 2;
     }
-    spdlog::info("streamable HTTP on {}:{}{} (and /healthz, /readyz)", ho.address, http->port(), ho.endpoint);
+    spdlog::info("streamable HTTP{} on {}:{}{} (and /healthz, /readyz)", http->tls() ? "S" : "", ho.address,
+                 http->port(), ho.endpoint);
     net::co_spawn(io, http->run(), on_done);
   } else {
     stdio = std::make_unique<transport::StdioTransport>(

@@ -34,7 +34,7 @@ struct ExecResult {
   bool timed_out = false;
   bool truncated = false;
   std::string protocol;
-  std::string failure;  ///< the status message when the command could not run
+  std::string failure;     ///< the status message when the command could not run
   bool stoppable = false;  ///< ran under the watchdog, so a timeout really stopped it
 };
 

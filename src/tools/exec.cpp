@@ -36,13 +36,14 @@ Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
   if (!r) co_return error_result(r.error());
   std::string head;
   if (r->timed_out) {
-    head = r->stoppable
-               ? fmt::format("timed out after {}s (timeoutSeconds): the command was stopped (SIGTERM, then SIGKILL "
-                             "after 2s); processes it started in the background may remain",
-                             rq.timeout.count() / 1000)
-               : fmt::format("timed out after {}s (timeoutSeconds): the exec stream was closed, but the container has "
-                             "no sh to stop the command with, so it may still be running",
-                             rq.timeout.count() / 1000);
+    head = r->stoppable ? fmt::format(
+                              "timed out after {}s (timeoutSeconds): the command was stopped (SIGTERM, then SIGKILL "
+                              "after 2s); processes it started in the background may remain",
+                              rq.timeout.count() / 1000)
+                        : fmt::format(
+                              "timed out after {}s (timeoutSeconds): the exec stream was closed, but the container has "
+                              "no sh to stop the command with, so it may still be running",
+                              rq.timeout.count() / 1000);
   } else if (!r->failure.empty()) {
     head = "the command could not run: " + r->failure;
   } else {

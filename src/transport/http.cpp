@@ -7,15 +7,18 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <map>
 #include <set>
 
 #include "jsonrpc/message.hpp"
+#include "transport/sse.hpp"
 
 namespace mcpk::transport {
 
@@ -78,12 +81,76 @@ int error_code_of(const json::object& msg) {
   return e ? static_cast<int>(find_int(*e, "code").value_or(0)) : 0;
 }
 
+// A tools/call that has not answered by then, or that sends a notification, gets an SSE stream;
+// a quicker one a plain JSON body.
+constexpr auto kStreamAfter = std::chrono::milliseconds(200);
+constexpr auto kKeepAlive = std::chrono::seconds(15);
+constexpr auto kRetry = std::chrono::milliseconds(1000);
+constexpr std::size_t kKeptStreams = 16;  // undelivered streams a session keeps for resumption
+
+// The HTTP status of a stateless-era answer, from its JSON-RPC error code.
+http::status stateless_status(int code) {
+  if (code == jsonrpc::kMethodNotFound) return http::status::not_found;
+  if (code == jsonrpc::kUnsupportedProtocolVersion || code == jsonrpc::kInvalidParams ||
+      code == jsonrpc::kMissingRequiredClientCapability)
+    return http::status::bad_request;
+  return http::status::ok;
+}
+
+// Runs one call; its notifications and response go to `out`, which outlives the connection.
+Task<void> run_call(std::shared_ptr<mcp::Session> session, jsonrpc::Message message, std::shared_ptr<SseStream> out) {
+  mcp::Session::Send send = [out](json::object n) { out->push(to_json(n)); };
+  std::optional<json::object> result;
+  try {
+    result = co_await session->handle(std::move(message), send);
+  } catch (const std::exception& e) {
+    spdlog::error("http: unexpected failure in a call: {}", e.what());
+  }
+  if (result) {
+    out->error_code = error_code_of(*result);
+    out->answered = true;
+    out->push(to_json(*result));
+  }
+  out->finish();
+}
+
 }  // namespace
 
 struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   struct SessionEntry {
     std::shared_ptr<mcp::Session> session;  // shared: a DELETE must not free it under a call in flight
     std::chrono::steady_clock::time_point last_used;
+    std::map<std::uint64_t, std::shared_ptr<SseStream>> streams;  // resumable, not yet delivered
+    std::shared_ptr<SseStream> standalone;                        // the GET stream
+    std::uint64_t next_stream = 1;
+    int open_streams = 0;  // SSE responses being written: the session is not idle
+
+    void close_streams() {
+      for (auto& [id, s] : streams) s->finish();
+      if (standalone) standalone->finish();
+    }
+    // Keeps the newest kKeptStreams finished streams that no client has read to the end.
+    void trim() {
+      std::size_t finished = 0;
+      for (auto& [id, s] : streams) finished += s->done() ? 1 : 0;
+      for (auto it = streams.begin(); it != streams.end() && finished > kKeptStreams;) {
+        if (it->second->done() && it->second->writers == 0) {
+          it = streams.erase(it);
+          --finished;
+        } else {
+          ++it;
+        }
+      }
+    }
+  };
+
+  // What a request gets: a whole response, or the headers of an SSE stream to write from `cursor`.
+  struct Reply {
+    Response res{};
+    std::shared_ptr<SseStream> stream{};
+    std::shared_ptr<SessionEntry> owner{};  // the session a resumable stream belongs to
+    std::size_t cursor = 0;
+    bool priming = false;
   };
 
   net::io_context& io;
@@ -91,10 +158,12 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   HttpOptions options;
   tcp::acceptor acceptor;
   net::steady_timer sweeper;
-  std::map<std::string, SessionEntry> sessions;
+  std::optional<net::ssl::context> tls;
+  std::map<std::string, std::shared_ptr<SessionEntry>> sessions;
   // 2026-07-28 requests have no session; what they open (port-forwards, by handle) lives here.
   std::shared_ptr<mcp::Session> stateless_session;
-  std::set<std::shared_ptr<beast::tcp_stream>> connections;
+  std::set<beast::tcp_stream*> connections;
+  std::set<std::shared_ptr<SseStream>> live_streams;  // every stream being written, ended on shutdown
   bool stopping = false;
 
   Impl(net::io_context& ctx, mcp::Server& s, HttpOptions o)
@@ -118,49 +187,112 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     return false;
   }
 
-  Task<Response> handle(const Request& req) {
+  static Reply whole(Response res) { return Reply{.res = std::move(res)}; }
+
+  Task<Reply> handle(const Request& req) {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
-    if (path == "/healthz") co_return text(req, http::status::ok, "ok\n");
+    if (path == "/healthz") co_return whole(text(req, http::status::ok, "ok\n"));
     if (path == "/readyz")
-      co_return text(req, stopping ? http::status::service_unavailable : http::status::ok,
-                     stopping ? "shutting down\n" : "ok\n");
-    if (path != options.endpoint) co_return text(req, http::status::not_found, "not found\n");
+      co_return whole(text(req, stopping ? http::status::service_unavailable : http::status::ok,
+                           stopping ? "shutting down\n" : "ok\n"));
+    if (path != options.endpoint) co_return whole(text(req, http::status::not_found, "not found\n"));
     // DNS-rebinding protection: a browser page from elsewhere must not reach a local server.
     if (auto origin = req[http::field::origin]; !origin.empty() && !origin_allowed(origin)) {
-      co_return json_response(req, http::status::forbidden,
-                              jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Forbidden: origin not allowed"));
+      co_return whole(
+          json_response(req, http::status::forbidden,
+                        jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Forbidden: origin not allowed")));
     }
     if (!host_allowed(req[http::field::host])) {
-      co_return json_response(req, http::status::forbidden,
-                              jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Forbidden: host not allowed"));
+      co_return whole(
+          json_response(req, http::status::forbidden,
+                        jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Forbidden: host not allowed")));
     }
     if (req.method() == http::verb::delete_) {
       const std::string id(req["Mcp-Session-Id"]);
-      if (id.empty()) co_return text(req, http::status::bad_request, "Mcp-Session-Id required\n");
+      if (id.empty()) co_return whole(text(req, http::status::bad_request, "Mcp-Session-Id required\n"));
       auto it = sessions.find(id);
-      if (it == sessions.end()) co_return text(req, http::status::not_found, "unknown session\n");
+      if (it == sessions.end()) co_return whole(text(req, http::status::not_found, "unknown session\n"));
+      it->second->close_streams();
       sessions.erase(it);
-      co_return text(req, http::status::no_content, "");
+      co_return whole(text(req, http::status::no_content, ""));
+    }
+    if (req.method() == http::verb::get && !req["Mcp-Session-Id"].empty() && !options.disable_streaming) {
+      co_return get(req);
     }
     if (req.method() != http::verb::post) {
-      auto res = text(req, http::status::method_not_allowed, "use POST (and DELETE to end a session)\n");
-      res.set(http::field::allow, "POST, DELETE");
-      co_return res;
+      // GET without a session: the 2026-07-28 revision has no server stream.
+      auto res = text(req, http::status::method_not_allowed,
+                      options.disable_streaming ? "use POST (and DELETE to end a session); streaming is disabled\n"
+                                                : "use POST; GET needs an Mcp-Session-Id; DELETE ends a session\n");
+      res.set(http::field::allow, options.disable_streaming ? "POST, DELETE" : "GET, POST, DELETE");
+      co_return whole(std::move(res));
     }
     co_return co_await post(req);
   }
 
-  Task<Response> post(const Request& req) {
+  // GET: the session's server-to-client stream, or the rest of a stream after Last-Event-ID.
+  Reply get(const Request& req) {
+    if (req[http::field::accept].find("text/event-stream") == std::string_view::npos) {
+      return whole(text(req, http::status::not_acceptable, "GET opens an SSE stream: Accept text/event-stream\n"));
+    }
+    auto it = sessions.find(std::string(req["Mcp-Session-Id"]));
+    if (it == sessions.end()) {
+      return whole(
+          json_response(req, http::status::not_found,
+                        jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Session not found: initialize again")));
+    }
+    auto entry = it->second;
+    entry->last_used = std::chrono::steady_clock::now();
+    Reply r{.res = sse_headers(req, it->first), .owner = entry};
+    if (auto last = req["Last-Event-ID"]; !last.empty()) {
+      auto pos = parse_event_id(last);
+      auto s = pos ? entry->streams.find(pos->first) : entry->streams.end();
+      if (s == entry->streams.end() || pos->second > s->second->messages().size()) {
+        return whole(text(req, http::status::bad_request,
+                          fmt::format("Last-Event-ID {} is not a stream of this session (or it was delivered and "
+                                      "dropped)\n",
+                                      last)));
+      }
+      r.stream = s->second;
+      r.cursor = pos->second;
+      return r;
+    }
+    // A new GET replaces the session's stream: the old one ends cleanly. (A client whose
+    // connection dropped unnoticed must be able to open another at once.)
+    if (entry->standalone) {
+      entry->standalone->finish();
+      entry->streams.erase(entry->standalone->id());
+    }
+    entry->standalone = std::make_shared<SseStream>(io.get_executor(), entry->next_stream++, true);
+    entry->streams.emplace(entry->standalone->id(), entry->standalone);
+    r.stream = entry->standalone;
+    r.cursor = entry->standalone->messages().size();
+    r.priming = true;
+    return r;
+  }
+
+  static Response sse_headers(const Request& req, std::string_view session_id) {
+    Response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "text/event-stream");
+    res.set(http::field::cache_control, "no-cache");
+    res.set("X-Accel-Buffering", "no");
+    if (!session_id.empty()) res.set("Mcp-Session-Id", session_id);
+    res.keep_alive(req.keep_alive());
+    return res;
+  }
+
+  Task<Reply> post(const Request& req) {
     if (auto ct = req[http::field::content_type]; ct.find("application/json") == std::string_view::npos) {
-      co_return json_response(
+      co_return whole(json_response(
           req, http::status::unsupported_media_type,
-          jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Content-Type must be application/json"));
+          jsonrpc::make_error(nullptr, jsonrpc::kInvalidRequest, "Content-Type must be application/json")));
     }
     auto parsed = jsonrpc::parse_message(req.body());
     if (!parsed) {
-      co_return json_response(req, http::status::bad_request,
-                              jsonrpc::make_error(parsed.error().id, parsed.error().code, parsed.error().message));
+      co_return whole(
+          json_response(req, http::status::bad_request,
+                        jsonrpc::make_error(parsed.error().id, parsed.error().code, parsed.error().message)));
     }
     const bool wants_sse =
         !options.disable_streaming && req[http::field::accept].find("text/event-stream") != std::string_view::npos;
@@ -173,125 +305,224 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     const bool initialize = request && request->method == "initialize";
     if (initialize) {
       if (sessions.size() >= options.max_sessions) {
-        co_return text(req, http::status::service_unavailable, "too many sessions\n");
+        co_return whole(text(req, http::status::service_unavailable, "too many sessions\n"));
       }
       id = new_session_id();
-      sessions.emplace(id, SessionEntry{std::make_shared<mcp::Session>(server), std::chrono::steady_clock::now()});
+      auto entry = std::make_shared<SessionEntry>();
+      entry->session = std::make_shared<mcp::Session>(server);
+      entry->last_used = std::chrono::steady_clock::now();
+      sessions.emplace(id, std::move(entry));
     } else if (id.empty()) {
-      co_return json_response(
-          req, http::status::bad_request,
-          jsonrpc::make_error(request ? request->id : json::value(nullptr), jsonrpc::kInvalidRequest,
-                              "Bad Request: Mcp-Session-Id header is required"));
+      co_return whole(
+          json_response(req, http::status::bad_request,
+                        jsonrpc::make_error(request ? request->id : json::value(nullptr), jsonrpc::kInvalidRequest,
+                                            "Bad Request: Mcp-Session-Id header is required")));
     }
     auto it = sessions.find(id);
     if (it == sessions.end()) {
-      co_return json_response(req, http::status::not_found,
-                              jsonrpc::make_error(request ? request->id : json::value(nullptr),
-                                                  jsonrpc::kInvalidRequest, "Session not found: initialize again"));
+      co_return whole(
+          json_response(req, http::status::not_found,
+                        jsonrpc::make_error(request ? request->id : json::value(nullptr), jsonrpc::kInvalidRequest,
+                                            "Session not found: initialize again")));
     }
     if (auto v = req["MCP-Protocol-Version"]; !v.empty() && !initialize) {
       bool known = false;
       for (auto s : mcp::kLegacyVersions) known |= (s == v);
       if (!known)
-        co_return text(req, http::status::bad_request, fmt::format("unsupported MCP-Protocol-Version {}\n", v));
+        co_return whole(text(req, http::status::bad_request, fmt::format("unsupported MCP-Protocol-Version {}\n", v)));
     }
-    it->second.last_used = std::chrono::steady_clock::now();
-    const auto session_ref = it->second.session;
-    auto& session = *session_ref;
-    std::vector<json::object> notes;
-    mcp::Session::Send collect = [&notes](json::object n) { notes.push_back(std::move(n)); };
-    auto result = co_await session.handle(std::move(*parsed), collect);
-    if (!result) co_return text(req, http::status::accepted, "");
-    auto res = reply(req, *result, notes, wants_sse, http::status::ok);
-    res.set("Mcp-Session-Id", id);
-    co_return res;
+    const auto entry = it->second;
+    entry->last_used = std::chrono::steady_clock::now();
+    const bool resumable = request && request->method == "tools/call";
+    auto out = std::make_shared<SseStream>(io.get_executor(), resumable ? entry->next_stream++ : 0, resumable);
+    if (resumable) entry->streams.emplace(out->id(), out);
+    auto call = run_call(entry->session, std::move(*parsed), out);
+    net::co_spawn(io, std::move(call), net::detached);
+    auto reply = co_await answer(req, out, wants_sse, http::status::ok);
+    entry->last_used = std::chrono::steady_clock::now();
+    reply.res.set("Mcp-Session-Id", id);
+    if (reply.stream) {
+      reply.owner = entry;
+      reply.priming = resumable;
+    } else {
+      entry->streams.erase(out->id());
+    }
+    entry->trim();
+    co_return reply;
   }
 
   // 2026-07-28: each request stands alone; Mcp-Method / Mcp-Name must match the body.
-  Task<Response> stateless(const Request& req, jsonrpc::Request request, bool wants_sse) {
+  Task<Reply> stateless(const Request& req, jsonrpc::Request request, bool wants_sse) {
     const auto id = request.id;
     if (req["Mcp-Method"] != request.method) {
-      co_return json_response(
+      co_return whole(json_response(
           req, http::status::bad_request,
           jsonrpc::make_error(id, jsonrpc::kHeaderMismatch,
-                              fmt::format("Mcp-Method header must equal the method \"{}\"", request.method)));
+                              fmt::format("Mcp-Method header must equal the method \"{}\"", request.method))));
     }
     if (request.method == "tools/call") {
       if (req["Mcp-Name"] != string_or(request.params, "name")) {
-        co_return json_response(
-            req, http::status::bad_request,
-            jsonrpc::make_error(id, jsonrpc::kHeaderMismatch, "Mcp-Name header must equal params.name"));
+        co_return whole(
+            json_response(req, http::status::bad_request,
+                          jsonrpc::make_error(id, jsonrpc::kHeaderMismatch, "Mcp-Name header must equal params.name")));
       }
     }
     if (!stateless_session) {
       stateless_session = std::make_shared<mcp::Session>(server);
       stateless_session->state().set(std::string(mcp::kStatelessKey), "1");
     }
-    const auto keep = stateless_session;
-    auto& session = *keep;
-    std::vector<json::object> notes;
-    mcp::Session::Send collect = [&notes](json::object n) { notes.push_back(std::move(n)); };
+    auto out = std::make_shared<SseStream>(io.get_executor(), 0, false);  // no resumption in this era
     jsonrpc::Message message = std::move(request);
-    auto result = co_await session.handle(std::move(message), collect);
-    if (!result) co_return text(req, http::status::accepted, "");
-    const int code = error_code_of(*result);
-    const auto status = code == jsonrpc::kMethodNotFound ? http::status::not_found
-                        : (code == jsonrpc::kUnsupportedProtocolVersion || code == jsonrpc::kInvalidParams ||
-                           code == jsonrpc::kMissingRequiredClientCapability)
-                            ? http::status::bad_request
-                            : http::status::ok;
-    co_return reply(req, *result, notes, wants_sse && status == http::status::ok, status);
+    auto call = run_call(stateless_session, std::move(message), out);
+    net::co_spawn(io, std::move(call), net::detached);
+    co_return co_await answer(req, out, wants_sse, std::nullopt);
   }
 
-  // JSON, or an SSE body: the request's notifications first, then the response.
-  Response reply(const Request& req, const json::object& result, const std::vector<json::object>& notes, bool sse,
-                 http::status status) {
-    if (!sse || notes.empty()) return json_response(req, status, result);
-    std::string body;
-    for (const auto& n : notes) body += "event: message\ndata: " + to_json(n) + "\n\n";
-    body += "event: message\ndata: " + to_json(result) + "\n\n";
-    auto res = text(req, status, std::move(body), "text/event-stream");
-    res.set(http::field::cache_control, "no-cache");
-    res.set("X-Accel-Buffering", "no");
-    return res;
+  // Waits for the call behind `out`: its answer as JSON when it comes quickly (or the client
+  // takes no SSE), else an SSE stream that carries its notifications and then the answer.
+  // `status` nullopt: derive it from the JSON-RPC error (stateless era).
+  Task<Reply> answer(const Request& req, std::shared_ptr<SseStream> out, bool sse, std::optional<http::status> status) {
+    net::steady_timer limit(io, kStreamAfter);
+    auto late = std::make_shared<bool>(false);
+    if (sse) {
+      limit.async_wait([late, weak = std::weak_ptr<SseStream>(out)](boost::system::error_code ec) {
+        if (ec) return;
+        *late = true;
+        if (auto s = weak.lock()) s->changed.cancel();
+      });
+    }
+    while (!out->done() && !(sse && (*late || !out->messages().empty()))) {
+      co_await out->changed.async_wait(use_tuple);
+    }
+    limit.cancel();
+    if (!out->done() || (sse && out->messages().size() > 1))
+      co_return Reply{.res = sse_headers(req, ""), .stream = out};
+    if (!out->answered) co_return whole(text(req, http::status::accepted, ""));
+    const auto code = status.value_or(stateless_status(out->error_code));
+    co_return whole(text(req, code, out->messages().back(), "application/json"));
   }
 
-  Task<void> serve_connection(tcp::socket socket) {
-    auto self = shared_from_this();
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    connections.insert(stream);
+  // Writes an SSE reply: the headers, then the stream's events as they come, until it is done.
+  // False when the client went away (the stream stays for a resumption).
+  template <class Stream>
+  Task<bool> write_sse(Stream& stream, Reply& r) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    http::response<http::empty_body> head{r.res.result(), r.res.version()};
+    for (const auto& f : r.res) head.set(f.name_string(), f.value());
+    head.keep_alive(r.res.keep_alive() && !stopping);
+    head.chunked(true);
+    http::response_serializer<http::empty_body> serializer{head};
+    lowest.expires_after(std::chrono::seconds(30));
+    if (auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple); ec) co_return false;
+    auto s = r.stream;
+    ++s->writers;
+    if (r.owner) ++r.owner->open_streams;
+    live_streams.insert(s);
+    std::size_t cursor = r.cursor;
+    bool ok = true;
+    auto send = [&](std::string data) -> Task<bool> {
+      auto chunk = http::make_chunk(net::buffer(data));
+      lowest.expires_after(std::chrono::seconds(30));
+      auto [ec, n] = co_await net::async_write(stream, chunk, use_tuple);
+      co_return !ec;
+    };
+    if (r.priming) ok = co_await send(s->priming_event(kRetry));
+    while (ok) {
+      while (ok && cursor < s->messages().size()) {
+        auto event = s->event(cursor);
+        ok = co_await send(std::move(event));
+        if (ok) ++cursor;
+      }
+      if (!ok || s->done()) break;
+      net::steady_timer keepalive(io, kKeepAlive);
+      auto idle = std::make_shared<bool>(false);
+      keepalive.async_wait([idle, weak = std::weak_ptr<SseStream>(s)](boost::system::error_code ec) {
+        if (ec) return;
+        *idle = true;
+        if (auto p = weak.lock()) p->changed.cancel();
+      });
+      co_await s->changed.async_wait(use_tuple);
+      keepalive.cancel();
+      if (*idle && !s->done()) ok = co_await send(": keepalive\n\n");
+    }
+    if (ok) {
+      auto last = http::make_chunk_last();
+      lowest.expires_after(std::chrono::seconds(30));
+      auto [ec, n] = co_await net::async_write(stream, last, use_tuple);
+      ok = !ec;
+    }
+    --s->writers;
+    if (s->writers == 0) live_streams.erase(s);
+    if (r.owner) {
+      --r.owner->open_streams;
+      r.owner->last_used = std::chrono::steady_clock::now();
+      if (ok && s->done() && cursor == s->messages().size()) r.owner->streams.erase(s->id());  // delivered
+    }
+    co_return ok;
+  }
+
+  template <class Stream>
+  Task<void> serve_stream(Stream& stream) {
+    auto& lowest = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
-      stream->expires_after(std::chrono::minutes(5));
-      auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_tuple);
+      lowest.expires_after(std::chrono::minutes(5));
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
       if (ec == http::error::body_limit) {
         Request dummy;
         auto res =
             text(dummy, http::status::payload_too_large,
                  fmt::format("request body larger than {} bytes (--max-request-size)\n", options.max_body_bytes));
         res.keep_alive(false);
-        co_await http::async_write(*stream, res, use_tuple);
+        co_await http::async_write(stream, res, use_tuple);
         break;
       }
       if (ec) break;
       Request req = parser.release();
-      Response res;
+      Reply reply;
       try {
-        res = co_await handle(req);
+        reply = co_await handle(req);
       } catch (const std::exception& e) {
         spdlog::error("http: unexpected failure: {}", e.what());
-        res = text(req, http::status::internal_server_error, "internal error\n");
+        reply = whole(text(req, http::status::internal_server_error, "internal error\n"));
       }
+      if (reply.stream) {
+        if (!co_await write_sse(stream, reply) || !reply.res.keep_alive() || stopping) break;
+        continue;
+      }
+      auto& res = reply.res;
       const bool keep = res.keep_alive() && !stopping;
       res.keep_alive(keep);
-      auto [wec, wn] = co_await http::async_write(*stream, res, use_tuple);
+      lowest.expires_after(std::chrono::seconds(30));
+      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
       if (wec || !keep) break;
     }
+  }
+
+  Task<void> serve_connection(tcp::socket socket) {
+    auto self = shared_from_this();
     boost::system::error_code ignored;
-    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    connections.erase(stream);
+    if (!tls) {
+      beast::tcp_stream stream(std::move(socket));
+      connections.insert(&stream);
+      co_await serve_stream(stream);
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      connections.erase(&stream);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+    auto& lowest = beast::get_lowest_layer(stream);
+    connections.insert(&lowest);
+    lowest.expires_after(std::chrono::seconds(10));
+    if (auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple); !ec) {
+      co_await serve_stream(stream);
+      lowest.expires_after(std::chrono::seconds(2));
+      co_await stream.async_shutdown(use_tuple);
+    }
+    lowest.socket().close(ignored);
+    connections.erase(&lowest);
   }
 
   Task<void> accept_loop() {
@@ -304,12 +535,18 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void sweep() {
-    sweeper.expires_after(std::chrono::seconds(30));
+    const auto every = std::clamp<std::chrono::milliseconds>(options.session_idle_timeout / 4,
+                                                             std::chrono::milliseconds(100), std::chrono::seconds(30));
+    sweeper.expires_after(every);
     sweeper.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->stopping) return;
       const auto now = std::chrono::steady_clock::now();
-      std::erase_if(self->sessions, [&](const auto& kv) {
-        return kv.second.session->in_flight() == 0 && now - kv.second.last_used > self->options.session_idle_timeout;
+      std::erase_if(self->sessions, [&](auto& kv) {
+        auto& e = *kv.second;
+        const bool expired = e.session->in_flight() == 0 && e.open_streams == 0 &&
+                             now - e.last_used > self->options.session_idle_timeout;
+        if (expired) e.close_streams();
+        return expired;
       });
       self->sweep();
     });
@@ -323,6 +560,20 @@ HttpTransport::~HttpTransport() { stop(); }
 Result<void> HttpTransport::listen() {
   auto& d = *impl_;
   boost::system::error_code ec;
+  if (!d.options.tls_cert_file.empty()) {
+    d.tls.emplace(net::ssl::context::tls_server);
+    d.tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    d.tls->use_certificate_chain_file(d.options.tls_cert_file, ec);
+    if (ec)
+      return fail(Errc::invalid_argument, fmt::format("--tls-cert-file {}: not a PEM certificate chain ({})",
+                                                      d.options.tls_cert_file, ec.message()));
+    d.tls->use_private_key_file(d.options.tls_key_file, net::ssl::context::pem, ec);
+    if (ec)
+      return fail(Errc::invalid_argument,
+                  fmt::format("--tls-key-file {}: not a PEM private key for the certificate ({})",
+                              d.options.tls_key_file, ec.message()));
+  }
   const auto addr = net::ip::make_address(d.options.address, ec);
   if (ec)
     return fail(Errc::invalid_argument, fmt::format("--http-addr: \"{}\" is not an IP address", d.options.address));
@@ -339,6 +590,8 @@ Result<void> HttpTransport::listen() {
 
 std::uint16_t HttpTransport::port() const { return impl_->acceptor.local_endpoint().port(); }
 
+bool HttpTransport::tls() const { return impl_->tls.has_value(); }
+
 Task<void> HttpTransport::run() {
   auto impl = impl_;
   impl->sweep();
@@ -352,21 +605,27 @@ void HttpTransport::stop() {
   boost::system::error_code ignored;
   d.acceptor.close(ignored);
   d.sweeper.cancel();
+  // Server-to-client streams end now (their writers send what is left and close).
+  for (auto& [id, e] : d.sessions) {
+    if (e->standalone) e->standalone->finish();
+  }
   const auto deadline = std::chrono::steady_clock::now() + d.options.shutdown_timeout;
   // Poll until the calls in flight are done or the bound has passed; then close everything.
   auto finish = [self = impl_](auto&& again, std::chrono::steady_clock::time_point until) -> void {
     std::size_t busy = self->stateless_session ? self->stateless_session->in_flight() : 0;
-    for (auto& [id, s] : self->sessions) busy += s.session->in_flight();
+    for (auto& [id, s] : self->sessions) busy += s->session->in_flight();
     if (busy > 0 && std::chrono::steady_clock::now() < until) {
       auto timer = std::make_shared<net::steady_timer>(self->io, std::chrono::milliseconds(50));
       timer->async_wait([timer, again, until](boost::system::error_code) { again(again, until); });
       return;
     }
     if (busy > 0) spdlog::warn("shutdown: cancelling {} call(s) still in flight", busy);
-    for (auto& [id, s] : self->sessions) s.session->cancel_all("shutdown");
+    for (auto& [id, s] : self->sessions) s->session->cancel_all("shutdown");
     if (self->stateless_session) self->stateless_session->cancel_all("shutdown");
+    for (auto& [id, s] : self->sessions) s->close_streams();
+    for (auto& s : self->live_streams) s->finish();
     boost::system::error_code ec;
-    for (auto& c : self->connections) c->socket().close(ec);
+    for (auto* c : self->connections) c->socket().close(ec);
     self->sessions.clear();
     self->stateless_session.reset();
   };

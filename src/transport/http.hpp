@@ -3,8 +3,10 @@
 /// endpoint: session era (initialize issues Mcp-Session-Id; POST answered with JSON or an SSE
 /// body; DELETE ends a session; 202 for notifications and responses; 404 for unknown sessions)
 /// and the stateless 2026-07-28 revision (no sessions; Mcp-Method / Mcp-Name checked against
-/// the body). Origin and Host validation (DNS rebinding), body size limit (413), /healthz and
-/// /readyz. GET opens no server stream yet: 405.
+/// the body). A tools/call answers with JSON when it is quick, else with an SSE stream that
+/// carries its progress and log messages and can be resumed (GET + Last-Event-ID); GET with a
+/// session opens the server-to-client stream. Origin and Host validation (DNS rebinding), body
+/// size limit (413), TLS, /healthz and /readyz.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +32,7 @@ struct HttpOptions {
   std::size_t max_sessions = 10000;
   std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
   std::chrono::milliseconds shutdown_timeout{10'000};  ///< calls in flight may finish within this
+  std::string tls_cert_file, tls_key_file;             ///< both set: serve HTTPS
 };
 
 /// Parses "[host]:port" (":8080" = all interfaces).
@@ -43,6 +46,8 @@ class HttpTransport {
   Result<void> listen();
   /// The bound port (after listen()).
   std::uint16_t port() const;
+  /// Serving HTTPS (after listen()).
+  bool tls() const;
   /// Serves until stop().
   Task<void> run();
   /// Graceful shutdown: stops accepting at once, lets calls in flight finish within

@@ -1,6 +1,8 @@
 """Streamable HTTP specifics, spoken raw: sessions, headers, Origin/Host checks, limits,
 stateless requests, health endpoints, many sessions at once, graceful shutdown."""
 import concurrent.futures
+import http.client
+import time
 import json
 import urllib.error
 import urllib.request
@@ -46,6 +48,13 @@ def call(url, method, headers=None):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+def answer(headers, text):
+    """The JSON-RPC response in a reply: the body, or the last message of an SSE stream."""
+    if headers.get("Content-Type") == "text/event-stream":
+        return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ") and line[6:]][-1]
+    return json.loads(text)
 
 
 def session(s):
@@ -123,8 +132,11 @@ def test_sse_answer_carries_progress_and_disable_streaming(srv, objects):
     h = {"Mcp-Session-Id": session(s)}
     status, headers, text = post(s.url, body, h)
     assert status == 200 and headers["Content-Type"] == "text/event-stream"
-    events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+    events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ") and line[6:]]
     assert [e.get("method") for e in events[:-1]] == ["notifications/progress"] * 2 and events[-1]["id"] == 2
+    # A priming event (id, retry, empty data) opens the stream; every message has an id.
+    assert text.startswith("id: ") and "retry: " in text.split("\n\n")[0]
+    assert len([line for line in text.splitlines() if line.startswith("id: ")]) == 4
     t = srv("--disable-streaming")
     status, headers, text = post(t.url, body, {"Mcp-Session-Id": session(t)})
     assert headers["Content-Type"] == "application/json" and json.loads(text)["id"] == 2
@@ -142,10 +154,10 @@ def test_many_concurrent_sessions(srv):
     def one(i):
         sid = session(s)
         h = {"Mcp-Session-Id": sid}
-        status, _, text = post(s.url, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        status, hd, text = post(s.url, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                                        "params": {"name": "k8s_get_resource",
                                                   "arguments": {"resourceType": "namespace", "name": "default"}}}, h)
-        return status == 200 and json.loads(text)["result"]["isError"] is False
+        return status == 200 and answer(hd, text)["result"]["isError"] is False
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
         results = list(pool.map(one, range(100)))
@@ -174,6 +186,96 @@ def test_graceful_shutdown_finishes_calls_in_flight(srv):
     t0 = time.monotonic()
     s.p.terminate()
     t.join(timeout=20)
-    status, _, body = result["r"]
-    assert status == 200 and json.loads(body)["result"]["isError"] is False
+    status, headers, body = result["r"]
+    assert status == 200 and answer(headers, body)["result"]["isError"] is False
     assert s.p.wait(timeout=15) == 0 and time.monotonic() - t0 < 12
+
+
+class SseReader:
+    """An SSE response read event by event over a raw connection (so a test can drop it)."""
+
+    def __init__(self, s, method, body=None, headers=None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=20)
+        h = {"Accept": "text/event-stream, application/json", "Content-Type": "application/json", **(headers or {})}
+        self.conn.request(method, "/mcp", body=json.dumps(body) if body is not None else None, headers=h)
+        self.resp = self.conn.getresponse()
+
+    def event(self):
+        fields = {}
+        while True:
+            line = self.resp.readline()
+            if not line:
+                return None  # the stream ended
+            line = line.decode().rstrip("\r\n")
+            if not line:
+                if fields:
+                    return fields
+                continue
+            if line.startswith(":") or ":" not in line:
+                continue
+            k, v = line.split(":", 1)
+            fields[k] = v[1:] if v.startswith(" ") else v
+
+    def close(self):
+        self.conn.sock.close()
+
+
+def test_get_stream_and_resumption_after_a_dropped_stream(srv, objects):
+    s = srv("--non-destructive=false")
+    sid = session(s)
+    h = {"Mcp-Session-Id": sid}
+    # A tools/call that takes a while answers with an SSE stream that opens with a priming event.
+    call_body = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                 "params": {"name": "k8s_exec_pod", "arguments": {
+                     "podName": "single", "namespace": "e2e-read", "command": ["sh", "-c", "sleep 1; echo late"]}}}
+    r = SseReader(s, "POST", call_body, h)
+    assert r.resp.status == 200 and r.resp.getheader("Content-Type") == "text/event-stream"
+    first = r.event()
+    assert first["data"] == "" and first["id"].endswith("-0") and first["retry"] == "1000"
+    r.close()  # the client loses the stream before the answer; the call goes on
+    # GET with Last-Event-ID resumes that stream: the answer arrives there, then the stream ends.
+    g = SseReader(s, "GET", headers={**h, "Last-Event-ID": first["id"]})
+    assert g.resp.status == 200
+    ev = g.event()
+    msg = json.loads(ev["data"])
+    assert msg["id"] == 7 and msg["result"]["structuredContent"]["stdout"] == "late\n"
+    assert ev["id"] == first["id"].replace("-0", "-1") and g.event() is None
+    # Delivered streams are dropped; an id that is not ours is refused.
+    for bad in [first["id"], "nonsense", "999-0"]:
+        status, _ = call(s.url, "GET", {**h, "Accept": "text/event-stream", "Last-Event-ID": bad})
+        assert status == 400, bad
+    # GET opens the server-to-client stream; a second GET replaces it and the first ends cleanly.
+    a = SseReader(s, "GET", headers=h)
+    assert a.resp.status == 200 and a.event()["data"] == ""
+    b = SseReader(s, "GET", headers=h)
+    assert b.event()["data"] == "" and a.event() is None
+    # DELETE ends the session and its stream.
+    assert call(s.url, "DELETE", h)[0] == 204 and b.event() is None
+    # Without a session GET is not offered (the 2026-07-28 revision has no server stream); with
+    # an unknown one it is 404; an Accept without text/event-stream is 406.
+    assert call(s.url, "GET", {"Accept": "text/event-stream"})[0] == 405
+    assert call(s.url, "GET", {**h, "Accept": "text/event-stream"})[0] == 404
+    assert call(s.url, "GET", {"Mcp-Session-Id": session(s), "Accept": "application/json"})[0] == 406
+
+
+def test_quick_calls_answer_with_json(srv):
+    s = srv()
+    h = {"Mcp-Session-Id": session(s)}
+    status, headers, text = post(s.url, {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                                         "params": {"name": "k8s_list_contexts", "arguments": {}}}, h)
+    assert status == 200 and headers["Content-Type"] == "application/json" and json.loads(text)["id"] == 3
+
+
+def test_idle_sessions_expire(srv):
+    s = srv("--session-idle-timeout=1s")
+    h = {"Mcp-Session-Id": session(s)}
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+    assert post(s.url, ping, h)[0] == 200
+    kept = {"Mcp-Session-Id": session(s)}
+    g = SseReader(s, "GET", headers=kept)  # a session with an open stream is not idle
+    assert g.event()["data"] == ""
+    time.sleep(2)
+    status, _, text = post(s.url, ping, h)
+    assert status == 404 and "initialize again" in json.loads(text)["error"]["message"]
+    assert post(s.url, ping, kept)[0] == 200
+    g.close()
