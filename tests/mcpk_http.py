@@ -25,7 +25,7 @@ class HttpServer:
             if not line:
                 raise RuntimeError(f"HTTP server did not start: {self.log}")
             self.log += line
-            m = re.search(r"streamable HTTP on [\d.]+:(\d+)", line)
+            m = re.search(r"streamable HTTPS? on [\d.]+:(\d+)", line)
             if m:
                 self.port = int(m.group(1))
                 break
@@ -34,7 +34,8 @@ class HttpServer:
             for rest in self.p.stderr:
                 self.log += rest
         threading.Thread(target=drain, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "streamable HTTPS on" in self.log else "http"
+        self.base = f"{scheme}://127.0.0.1:{self.port}"
         self.url = self.base + "/mcp"
 
     def close(self):

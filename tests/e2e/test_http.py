@@ -1,6 +1,8 @@
 """Streamable HTTP specifics, spoken raw: sessions, headers, Origin/Host checks, limits,
 stateless requests, health endpoints, many sessions at once, graceful shutdown."""
 import concurrent.futures
+import ssl
+import subprocess
 import http.client
 import time
 import json
@@ -9,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import HttpServer
+from conftest import BIN, HttpServer
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
@@ -41,10 +43,10 @@ def post(url, body, headers=None, raw=False):
         return e.code, dict(e.headers), e.read().decode()
 
 
-def call(url, method, headers=None):
+def call(url, method, headers=None, context=None):
     req = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=10, context=context) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
@@ -279,3 +281,39 @@ def test_idle_sessions_expire(srv):
     assert status == 404 and "initialize again" in json.loads(text)["error"]["message"]
     assert post(s.url, ping, kept)[0] == 200
     g.close()
+
+
+def test_tls(srv, tmp_path, cluster):
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    s = srv(f"--tls-cert-file={cert}", f"--tls-key-file={key}")
+    assert s.url.startswith("https://")
+    ctx = ssl.create_default_context(cafile=str(cert))
+    conn = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=10)
+    conn.request("POST", "/mcp", body=json.dumps(INIT),
+                 headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+    r = conn.getresponse()
+    assert r.status == 200 and json.loads(r.read())["result"]["serverInfo"]["name"] == "mcp-kubernetes"
+    sid = r.getheader("Mcp-Session-Id")
+    # Keep-alive over TLS, then a tools/call.
+    conn.request("POST", "/mcp", body=json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+                 headers={"Content-Type": "application/json", "Accept": "application/json", "Mcp-Session-Id": sid})
+    r = conn.getresponse()
+    assert r.status == 200 and len(json.loads(r.read())["result"]["tools"]) > 5
+    conn.close()
+    assert call(s.base + "/healthz", "GET", context=ctx) == (200, "ok\n")
+    # Plain HTTP to the TLS port gets no answer; the server goes on serving.
+    with pytest.raises((http.client.HTTPException, OSError)):
+        plain = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
+        plain.request("GET", "/healthz")
+        plain.getresponse().read()
+    assert call(s.base + "/healthz", "GET", context=ctx) == (200, "ok\n")
+    # A key that is not PEM is refused at start with the flag named.
+    bad = tmp_path / "bad.key"
+    bad.write_text("not a key")
+    p = subprocess.run([BIN, "serve", "--transport=streamable-http", "--http-addr=127.0.0.1:0",
+                        f"--tls-cert-file={cert}", f"--tls-key-file={bad}"],
+                       capture_output=True, text=True, timeout=10, env={"KUBECONFIG": cluster.kubeconfig})
+    assert p.returncode == 2 and "--tls-key-file" in p.stderr
