@@ -298,7 +298,13 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         !options.disable_streaming && req[http::field::accept].find("text/event-stream") != std::string_view::npos;
     auto* request = std::get_if<jsonrpc::Request>(&*parsed);
     const json::object* meta = request ? find_object(request->params, "_meta") : nullptr;
-    if (request && meta && find(*meta, kMetaVersion)) co_return co_await stateless(req, std::move(*request), wants_sse);
+    // A request is of the stateless era when its _meta names a version, or when the header
+    // names one that is not of the session era (its _meta is then checked).
+    const std::string_view header_version = req["MCP-Protocol-Version"];
+    const bool modern_header = !header_version.empty() && std::ranges::find(mcp::kLegacyVersions, header_version) ==
+                                                              std::end(mcp::kLegacyVersions);
+    if (request && ((meta && find(*meta, kMetaVersion)) || modern_header))
+      co_return co_await stateless(req, std::move(*request), wants_sse);
 
     // The session era.
     std::string id(req["Mcp-Session-Id"]);
@@ -359,6 +365,22 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
           req, http::status::bad_request,
           jsonrpc::make_error(id, jsonrpc::kHeaderMismatch,
                               fmt::format("Mcp-Method header must equal the method \"{}\"", request.method))));
+    }
+    const json::object* meta = find_object(request.params, "_meta");
+    const json::value* version = meta ? find(*meta, kMetaVersion) : nullptr;
+    if (!version || !version->is_string()) {
+      co_return whole(json_response(
+          req, http::status::bad_request,
+          jsonrpc::make_error(id, jsonrpc::kInvalidParams,
+                              fmt::format("params._meta must carry \"{}\" (the MCP-Protocol-Version header says {})",
+                                          kMetaVersion, req["MCP-Protocol-Version"]))));
+    }
+    if (auto h = req["MCP-Protocol-Version"]; !h.empty() && h != version->get_string()) {
+      co_return whole(json_response(
+          req, http::status::bad_request,
+          jsonrpc::make_error(id, jsonrpc::kHeaderMismatch,
+                              fmt::format("MCP-Protocol-Version header {} must equal params._meta \"{}\" {}", h,
+                                          kMetaVersion, version->get_string()))));
     }
     if (request.method == "tools/call") {
       if (req["Mcp-Name"] != string_or(request.params, "name")) {

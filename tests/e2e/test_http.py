@@ -124,6 +124,14 @@ def test_stateless_requests_and_header_checks(srv):
     assert status == 400 and json.loads(text)["error"]["data"]["supported"] == ["2026-07-28"]
     ping = {"jsonrpc": "2.0", "id": 4, "method": "ping", "params": {"_meta": MODERN_META}}
     assert post(s.url, ping, {"Mcp-Method": "ping"})[0] == 404
+    # The header names 2026-07-28: a body without its _meta version is refused (-32602), and a
+    # header that disagrees with _meta is a header mismatch (-32020), both 400.
+    h = {"Mcp-Method": "tools/list", "MCP-Protocol-Version": "2026-07-28"}
+    for params in [{}, {"_meta": {"io.modelcontextprotocol/clientCapabilities": {}}}]:
+        status, _, text = post(s.url, {"jsonrpc": "2.0", "id": 5, "method": "tools/list", "params": params}, h)
+        assert status == 400 and json.loads(text)["error"]["code"] == -32602 and json.loads(text)["id"] == 5
+    status, _, text = post(s.url, bad, h)
+    assert status == 400 and json.loads(text)["error"]["code"] == -32020
 
 
 def test_sse_answer_carries_progress_and_disable_streaming(srv, objects):
