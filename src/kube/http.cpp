@@ -76,6 +76,8 @@ struct HttpTransport::Impl {
   std::unique_ptr<Authenticator> auth;
   std::deque<std::unique_ptr<Connection>> idle;
   std::size_t opened = 0;
+  std::size_t in_use = 0;                                  // pooled connections carrying a request
+  std::deque<std::shared_ptr<net::steady_timer>> waiters;  // calls waiting for a connection
   // Token bucket.
   double tokens = 0;
   Clock::time_point last_refill = Clock::now();
@@ -283,6 +285,34 @@ struct HttpTransport::Impl {
   void release(std::unique_ptr<Connection> conn, bool keep_alive) {
     if (keep_alive && idle.size() < options.max_idle_connections) idle.push_back(std::move(conn));
   }
+
+  // Waits until an idle connection exists or fewer than max_connections are in use. A waiter
+  // is woken by cancelling its timer; the timer expiring means the deadline passed.
+  Task<Result<void>> wait_for_connection(Clock::time_point deadline, const CancelTokenPtr& cancel) {
+    while (idle.empty() && in_use >= options.max_connections) {
+      auto timer = std::make_shared<net::steady_timer>(executor, deadline);
+      waiters.push_back(timer);
+      auto reg = CancelToken::on_cancel(cancel, [timer] { timer->cancel(); });
+      auto [ec] = co_await timer->async_wait(use_tuple);
+      std::erase(waiters, timer);
+      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+      if (!ec) {
+        co_return fail(Errc::timeout, fmt::format("{}: deadline exceeded waiting for one of {} connections", endpoint,
+                                                  options.max_connections));
+      }
+    }
+    co_return Result<void>{};
+  }
+
+  // A pooled connection is no longer in use (back in the pool or gone): wake the next waiter.
+  void done_with_connection() {
+    --in_use;
+    if (!waiters.empty()) {
+      auto next = waiters.front();
+      waiters.pop_front();
+      next->cancel();
+    }
+  }
 };
 
 namespace websocket = beast::websocket;
@@ -377,6 +407,17 @@ const std::string& HttpTransport::endpoint() const { return impl_->endpoint; }
 std::size_t HttpTransport::connections_opened() const { return impl_->opened; }
 std::size_t HttpTransport::idle_connections() const { return impl_->idle.size(); }
 
+namespace {
+// Gives back a pooled connection's slot however the attempt ends.
+struct ConnectionSlot {
+  HttpTransport::Impl* impl;
+  explicit ConnectionSlot(HttpTransport::Impl* i) : impl(i) {}
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ~ConnectionSlot() { impl->done_with_connection(); }
+};
+}  // namespace
+
 Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_point deadline, CancelTokenPtr cancel) {
   auto& d = *impl_;
   auto verb = to_verb(request.method);
@@ -406,6 +447,9 @@ Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_
     // retry once on a fresh connection.
     Result<HttpResponse> res = fail(Errc::internal, "no attempt");
     for (int fresh = 0; fresh < 2; ++fresh) {
+      if (auto ok = co_await d.wait_for_connection(deadline, cancel); !ok) co_return std::unexpected(ok.error());
+      ++d.in_use;
+      ConnectionSlot slot(&d);
       std::unique_ptr<Connection> conn;
       const bool reused = fresh == 0 && !d.idle.empty();
       if (reused) {

@@ -45,7 +45,11 @@ struct HttpResponse {
 struct TransportOptions {
   double qps = 20;
   int burst = 30;
-  std::size_t max_idle_connections = 16;
+  /// Connections to the API server at once (HTTP/1.1: one request each). Beyond this, calls
+  /// wait for one to come free instead of opening (and TLS-handshaking) more, which under load
+  /// costs both sides more CPU than the requests themselves. WebSockets are not counted.
+  std::size_t max_connections = 64;
+  std::size_t max_idle_connections = 64;
   std::size_t max_response_bytes = 256 * 1024 * 1024;
   int max_retries = 3;  ///< for 429/503 with Retry-After
   std::string user_agent = "mcp-kubernetes";
