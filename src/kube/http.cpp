@@ -201,6 +201,9 @@ struct HttpTransport::Impl {
     lowest.expires_at(deadline);
     auto [cec, ep] = co_await lowest.async_connect(results, use_tuple);
     if (cec) co_return std::unexpected(net_error(proxied ? "connect to proxy" : "connect", endpoint, cec));
+    // Requests and TLS records go out at once (Nagle would hold a small write for an ACK).
+    boost::system::error_code nd;
+    lowest.socket().set_option(tcp::no_delay(true), nd);
     if (proxied) {
       if (auto ok = co_await tunnel(*conn); !ok) co_return std::unexpected(ok.error());
     }

@@ -526,6 +526,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   Task<void> serve_connection(tcp::socket socket) {
     auto self = shared_from_this();
     boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // SSE events and small answers go out at once
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
       connections.insert(&stream);
