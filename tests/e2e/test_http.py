@@ -176,8 +176,11 @@ def test_many_concurrent_sessions(srv):
 
 def test_sigterm_shuts_down_cleanly(srv):
     s = srv()
-    session(s)
-    assert s.close() == 0
+    g = SseReader(s, "GET", headers={"Mcp-Session-Id": session(s)})
+    assert g.event()["data"] == ""
+    t0 = time.monotonic()
+    assert s.close() == 0 and time.monotonic() - t0 < 3
+    assert g.event() is None  # the server-to-client stream was ended, not cut
 
 
 def test_graceful_shutdown_finishes_calls_in_flight(srv):
