@@ -1,5 +1,7 @@
 #include "kube/auth.hpp"
 
+#include "core/single_flight.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/this_coro.hpp>
@@ -70,12 +72,23 @@ class ExecAuthenticator final : public Authenticator {
         context_(cluster.context) {}
 
   Task<Result<std::string>> authorization(const CancelTokenPtr&) override {
-    if (!token_.empty() && (!expiry_ || std::chrono::system_clock::now() + std::chrono::seconds(10) < *expiry_)) {
+    for (;;) {
+      if (!token_.empty() && (!expiry_ || std::chrono::system_clock::now() + std::chrono::seconds(10) < *expiry_)) {
+        co_return "Bearer " + token_;
+      }
+      // Concurrent callers wait for one run of the plugin.
+      std::optional<Result<void>> r;
+      if (flight_.busy()) {
+        r = co_await flight_.join();
+        if (!r) continue;  // that run was abandoned: start another
+      } else {
+        auto lead = flight_.lead(executor_);
+        auto ran = co_await run();
+        r = lead.finish(std::move(ran));
+      }
+      if (!*r) co_return std::unexpected(r->error());
       co_return "Bearer " + token_;
     }
-    auto r = co_await run();
-    if (!r) co_return std::unexpected(r.error());
-    co_return "Bearer " + token_;
   }
 
   bool invalidate() override {
@@ -148,6 +161,7 @@ class ExecAuthenticator final : public Authenticator {
   std::string context_;
   std::string token_;
   std::optional<SysTime> expiry_;
+  SingleFlight<Result<void>> flight_;
 };
 
 }  // namespace

@@ -129,12 +129,21 @@ Task<Result<std::vector<ApiResource>>> Client::load_discovery(const CallContext&
 
 Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resources(const CallContext& cc,
                                                                                     bool refresh) {
-  if (resources_ && !refresh) co_return resources_;
-  auto loaded = co_await load_discovery(cc);
-  if (!loaded) co_return std::unexpected(loaded.error());
-  resources_ = std::make_shared<const std::vector<ApiResource>>(std::move(*loaded));
-  loaded_at_ = Clock::now();
-  co_return resources_;
+  for (;;) {
+    if (resources_ && !refresh) co_return resources_;
+    if (discovery_flight_.busy()) {
+      auto shared = co_await discovery_flight_.join();
+      // Another caller's cancellation is not ours: then run discovery ourselves.
+      if (shared && (*shared || shared->error().code != Errc::cancelled)) co_return *shared;
+      continue;
+    }
+    auto lead = discovery_flight_.lead(transport().executor());
+    auto loaded = co_await load_discovery(cc);
+    if (!loaded) co_return lead.finish(std::unexpected(loaded.error()));
+    resources_ = std::make_shared<const std::vector<ApiResource>>(std::move(*loaded));
+    loaded_at_ = Clock::now();
+    co_return lead.finish(resources_);
+  }
 }
 
 Task<Result<Resolution>> Client::resolve(std::string_view type, std::string_view api_group, const CallContext& cc) {

@@ -18,6 +18,7 @@
 #include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/single_flight.hpp"
 #include "kube/discovery.hpp"
 #include "kube/http.hpp"
 #include "kube/kubeconfig.hpp"
@@ -69,6 +70,8 @@ class Client {
   std::shared_ptr<HttpTransport> transport_;
   std::shared_ptr<const std::vector<ApiResource>> resources_;
   Clock::time_point loaded_at_{};
+  // Concurrent first calls (or refreshes) share one discovery.
+  SingleFlight<Result<std::shared_ptr<const std::vector<ApiResource>>>> discovery_flight_;
 };
 
 /// One Client per kubeconfig context, created on first use (an unreachable context never

@@ -50,7 +50,7 @@ async def test_in_cluster_mode(cluster, sa_token, tmp_path, anyio_backend):
         assert "system:serviceaccount:default:mcpk-e2e" in msg
 
 
-def exec_kubeconfig(cluster, tmp_path, token, expires="2099-01-01T00:00:00Z"):
+def exec_kubeconfig(cluster, tmp_path, token, expires="2099-01-01T00:00:00Z", delay=0):
     server, ca = server_and_ca(cluster)
     calls = tmp_path / "calls"
     plugin = tmp_path / "cred-plugin"
@@ -58,6 +58,7 @@ def exec_kubeconfig(cluster, tmp_path, token, expires="2099-01-01T00:00:00Z"):
             "status": {"token": token, "expirationTimestamp": expires}}
     plugin.write_text("#!/bin/sh\n"
                       f"echo \"$KUBERNETES_EXEC_INFO\" >> {calls}\n"
+                      f"sleep {delay}\n"
                       f"cat {tmp_path}/cred.json\n")
     (tmp_path / "cred.json").write_text(json.dumps(cred))
     plugin.chmod(plugin.stat().st_mode | stat.S_IEXEC)
@@ -83,6 +84,21 @@ async def test_exec_plugin_cached_until_expiry(cluster, sa_token, tmp_path, anyi
     info = json.loads(lines[0])
     assert info["kind"] == "ExecCredential" and info["spec"]["interactive"] is False
     assert info["spec"]["cluster"]["server"].startswith("https://127.0.0.1:")
+
+
+async def test_concurrent_first_calls_share_one_plugin_run_and_discovery(cluster, sa_token, tmp_path, anyio_backend):
+    import anyio
+    kc, calls = exec_kubeconfig(cluster, tmp_path, sa_token, delay=0.5)
+    async with connect(kc) as c:
+        results = []
+
+        async def one(name):
+            results.append(await call_ok(c, "k8s_get_resource", resourceType="namespace", name=name))
+        async with anyio.create_task_group() as tg:
+            for name in ["default", "kube-system", "kube-public", "default", "kube-system"]:
+                tg.start_soon(one, name)
+    assert len(results) == 5
+    assert len(calls.read_text().splitlines()) == 1  # five callers, one plugin run
 
 
 async def test_exec_plugin_rerun_after_401(cluster, sa_token, tmp_path, anyio_backend):
