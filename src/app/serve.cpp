@@ -28,6 +28,16 @@ constexpr const char* kInstructions =
     "short name, resource.group). Lists are paged: pass the returned continue token to get more. "
     "Secret values are masked.";
 
+// /readyz: the default cluster's API server answers GET /version within 3 s.
+Task<Result<void>> cluster_reachable(kube::ClientPool& pool) {
+  auto client = pool.client("");
+  if (!client) co_return std::unexpected(client.error());
+  const kube::CallContext cc{.deadline = kube::Clock::now() + std::chrono::seconds(3), .cancel = nullptr};
+  auto version = co_await (*client)->get_json("/version", cc);
+  if (!version) co_return std::unexpected(version.error());
+  co_return Result<void>{};
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& options) {
@@ -116,7 +126,8 @@ int run_serve(const ServeOptions& options) {
                               .session_idle_timeout = *parse_duration(options.http.session_idle_timeout),
                               .shutdown_timeout = *parse_duration(options.http.shutdown_timeout),
                               .tls_cert_file = options.http.tls_cert_file,
-                              .tls_key_file = options.http.tls_key_file};
+                              .tls_key_file = options.http.tls_key_file,
+                              .readiness = [&pool]() { return cluster_reachable(*pool); }};
     http = std::make_unique<transport::HttpTransport>(io, server, ho);
     if (auto ok = http->listen(); !ok) {
       spdlog::error("{}", ok.error().message);

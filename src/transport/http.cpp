@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 
+#include "core/single_flight.hpp"
 #include "jsonrpc/message.hpp"
 #include "transport/sse.hpp"
 
@@ -189,13 +190,40 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
 
   static Reply whole(Response res) { return Reply{.res = std::move(res)}; }
 
+  // The readiness check, kept for readiness_ttl; probes arriving together share one check.
+  SingleFlight<Result<void>> readiness_flight;
+  std::optional<Result<void>> readiness_result;
+  std::chrono::steady_clock::time_point readiness_at{};
+
+  Task<Result<void>> readiness() {
+    if (!options.readiness) co_return Result<void>{};
+    for (;;) {
+      if (readiness_result && std::chrono::steady_clock::now() - readiness_at < options.readiness_ttl)
+        co_return *readiness_result;
+      if (readiness_flight.busy()) {
+        if (auto shared = co_await readiness_flight.join()) co_return *shared;
+        continue;
+      }
+      auto lead = readiness_flight.lead(io.get_executor());
+      auto r = co_await options.readiness();
+      readiness_result = r;
+      readiness_at = std::chrono::steady_clock::now();
+      co_return lead.finish(std::move(r));
+    }
+  }
+
   Task<Reply> handle(const Request& req) {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
     if (path == "/healthz") co_return whole(text(req, http::status::ok, "ok\n"));
-    if (path == "/readyz")
-      co_return whole(text(req, stopping ? http::status::service_unavailable : http::status::ok,
-                           stopping ? "shutting down\n" : "ok\n"));
+    if (path == "/readyz") {
+      if (stopping) co_return whole(text(req, http::status::service_unavailable, "not ready: shutting down\n"));
+      auto ready = co_await readiness();
+      if (!ready) {
+        co_return whole(text(req, http::status::service_unavailable, "not ready: " + ready.error().message + "\n"));
+      }
+      co_return whole(text(req, http::status::ok, "ok\n"));
+    }
     if (path != options.endpoint) co_return whole(text(req, http::status::not_found, "not found\n"));
     // DNS-rebinding protection: a browser page from elsewhere must not reach a local server.
     if (auto origin = req[http::field::origin]; !origin.empty() && !origin_allowed(origin)) {

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ struct HttpOptions {
   std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
   std::chrono::milliseconds shutdown_timeout{10'000};  ///< calls in flight may finish within this
   std::string tls_cert_file, tls_key_file;             ///< both set: serve HTTPS
+  /// What /readyz checks besides shutdown (the app: the default cluster answers). Its result is
+  /// kept for readiness_ttl; concurrent probes share one check. Unset: always ready.
+  std::function<Task<Result<void>>()> readiness;
+  std::chrono::milliseconds readiness_ttl{5'000};
 };
 
 /// Parses "[host]:port" (":8080" = all interfaces).

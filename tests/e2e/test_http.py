@@ -152,10 +152,24 @@ def test_sse_answer_carries_progress_and_disable_streaming(srv, objects):
     assert headers["Content-Type"] == "application/json" and json.loads(text)["id"] == 2
 
 
-def test_health_endpoints(srv):
+def test_health_endpoints(srv, cluster, tmp_path):
     s = srv()
     assert call(s.base + "/healthz", "GET") == (200, "ok\n")
     assert call(s.base + "/readyz", "GET") == (200, "ok\n")
+    # /readyz checks that the default cluster answers, and says why not.
+    import yaml
+    kc = yaml.safe_load(open(cluster.kubeconfig))
+    for c in kc["clusters"]:
+        c["cluster"]["server"] = "https://127.0.0.1:1"
+    bad = tmp_path / "unreachable.yaml"
+    bad.write_text(yaml.safe_dump(kc))
+    u = HttpServer(str(bad))
+    try:
+        assert call(u.base + "/healthz", "GET") == (200, "ok\n")
+        status, body = call(u.base + "/readyz", "GET")
+        assert status == 503 and body.startswith("not ready: cannot reach the API server at 127.0.0.1:1"), body
+    finally:
+        u.close()
 
 
 def test_many_concurrent_sessions(srv):
