@@ -342,3 +342,29 @@ def test_tls(srv, tmp_path, cluster):
                         f"--tls-cert-file={cert}", f"--tls-key-file={bad}"],
                        capture_output=True, text=True, timeout=10, env={"KUBECONFIG": cluster.kubeconfig})
     assert p.returncode == 2 and "--tls-key-file" in p.stderr
+
+
+def test_slow_clients_do_not_stall_others_and_session_cap(srv):
+    import socket
+    s = srv("--max-sessions=2", "--disable-streaming")
+    # A client that sends half a request and stops, and one that never reads its answers.
+    stuck = socket.create_connection(("127.0.0.1", s.port))
+    stuck.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{")
+    deaf = socket.create_connection(("127.0.0.1", s.port))
+    deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    req = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode()
+    deaf.sendall((b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(req), req)) * 200)
+    t0 = time.monotonic()
+    h = {"Mcp-Session-Id": session(s)}
+    status, _, text = post(s.url, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, h)
+    assert status == 200 and json.loads(text)["result"]["tools"] and time.monotonic() - t0 < 2
+    # --max-sessions: the third session is refused (503) until one ends.
+    second = session(s)
+    assert post(s.url, INIT)[0] == 503
+    assert call(s.url, "DELETE", {"Mcp-Session-Id": second})[0] == 204
+    session(s)
+    # --disable-streaming: no GET stream.
+    assert call(s.url, "GET", {**h, "Accept": "text/event-stream"})[0] == 405
+    stuck.close()
+    deaf.close()
