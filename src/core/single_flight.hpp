@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "core/async.hpp"
+#include "core/cancel.hpp"
 
 namespace mcpk {
 
@@ -62,10 +63,18 @@ class SingleFlight {
     return Lead(this, flight_);
   }
 
-  /// Waits for the run in flight: its result, or nullopt when its leader gave up (retry).
-  Task<std::optional<T>> join() {
+  /// Waits for the run in flight: its result, or nullopt when its leader gave up (retry) or
+  /// `cancel` (this joiner's own) fired — the caller checks that before retrying.
+  Task<std::optional<T>> join(const CancelTokenPtr& cancel = nullptr) {
     auto f = flight_;
-    while (f && !f->over) co_await f->done.async_wait(use_tuple);
+    // A cancellation wakes every joiner of this run; the others just wait again.
+    auto reg = CancelToken::on_cancel(cancel, [f] {
+      if (f) f->done.cancel();
+    });
+    while (f && !f->over) {
+      if (cancel && cancel->cancelled()) co_return std::nullopt;
+      co_await f->done.async_wait(use_tuple);
+    }
     co_return f ? f->result : std::nullopt;
   }
 

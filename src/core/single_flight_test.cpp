@@ -55,5 +55,24 @@ TEST(SingleFlight, JoinersRetryWhenTheLeaderGivesUp) {
   EXPECT_FALSE(s.flight.busy());
 }
 
+Task<void> cancelled_joiner(Shared& s, CancelTokenPtr cancel, bool& returned) {
+  auto r = co_await s.flight.join(cancel);
+  returned = !r.has_value() && s.flight.busy();  // back before the leader finished
+}
+
+TEST(SingleFlight, ACancelledJoinerStopsWaiting) {
+  net::io_context io;
+  Shared s;
+  auto cancel = std::make_shared<CancelToken>();
+  bool returned = false;
+  net::co_spawn(io, caller(s, io, false), net::detached);  // leads, takes 20 ms
+  net::co_spawn(io, cancelled_joiner(s, cancel, returned), net::detached);
+  net::steady_timer t(io, std::chrono::milliseconds(5));
+  t.async_wait([&](boost::system::error_code) { cancel->cancel("gone"); });
+  io.run();
+  EXPECT_TRUE(returned);
+  EXPECT_EQ(s.runs, 1);
+}
+
 }  // namespace
 }  // namespace mcpk

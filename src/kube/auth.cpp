@@ -71,16 +71,17 @@ class ExecAuthenticator final : public Authenticator {
         insecure_(cluster.insecure_skip_tls_verify),
         context_(cluster.context) {}
 
-  Task<Result<std::string>> authorization(const CancelTokenPtr&) override {
+  Task<Result<std::string>> authorization(const CancelTokenPtr& cancel) override {
     for (;;) {
+      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
       if (!token_.empty() && (!expiry_ || std::chrono::system_clock::now() + std::chrono::seconds(10) < *expiry_)) {
         co_return "Bearer " + token_;
       }
       // Concurrent callers wait for one run of the plugin.
       std::optional<Result<void>> r;
       if (flight_.busy()) {
-        r = co_await flight_.join();
-        if (!r) continue;  // that run was abandoned: start another
+        r = co_await flight_.join(cancel);
+        if (!r) continue;  // that run was abandoned, or we were cancelled: see above
       } else {
         auto lead = flight_.lead(executor_);
         auto ran = co_await run();

@@ -131,8 +131,9 @@ Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resour
                                                                                     bool refresh) {
   for (;;) {
     if (resources_ && !refresh) co_return resources_;
+    if (cc.cancel && cc.cancel->cancelled()) co_return fail(Errc::cancelled, cc.cancel->reason());
     if (discovery_flight_.busy()) {
-      auto shared = co_await discovery_flight_.join();
+      auto shared = co_await discovery_flight_.join(cc.cancel);
       // Another caller's cancellation is not ours: then run discovery ourselves.
       if (shared && (*shared || shared->error().code != Errc::cancelled)) co_return *shared;
       continue;

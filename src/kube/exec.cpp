@@ -51,24 +51,31 @@ int exit_code_from_status(std::string_view status_json, std::string& failure) {
 }
 
 std::vector<std::string> stoppable_command(const std::vector<std::string>& command, long long seconds) {
-  // fd 3 keeps the exec's stdin for the command (an asynchronous command would otherwise read
-  // /dev/null). The watchdog writes nowhere, so it never holds the stream open, and it kills
-  // its own sleep when the command ends first, so nothing is left behind in the container.
+  // - fd 3 keeps the exec's stdin for the command (an asynchronous command would otherwise read
+  //   /dev/null).
+  // - setsid makes the command a process group of its own, so the whole tree it starts is
+  //   signalled; without setsid, `exec` still runs the program itself, never a shell builtin.
+  // - The watchdog writes nowhere, so it never holds the stream open, and it kills its own sleep
+  //   when the command ends first, so nothing is left behind. Its exit status (124) tells the
+  //   outer shell that it fired; the outer shell then appends kStoppedMarker to stderr.
   std::string script = fmt::format(
       "exec 3<&0\n"
-      "\"$@\" <&3 3<&- &\n"
+      "if command -v setsid >/dev/null 2>&1; then setsid \"$@\" <&3 3<&- & else exec \"$@\" <&3 3<&- & fi\n"
       "p=$!\n"
       "exec 3<&-\n"
-      "(trap 'kill $s 2>/dev/null; exit 0' TERM\n"
+      "(s=; f=0\n"
+      " trap '[ -n \"$s\" ] && kill $s 2>/dev/null; exit $f' TERM\n"
       " sleep {} & s=$!; wait $s\n"
-      " kill -TERM $p 2>/dev/null || exit 0\n"
+      " f=124\n"
+      " kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null || exit $f\n"
       " sleep 2 & s=$!; wait $s\n"
-      " kill -KILL $p 2>/dev/null) </dev/null >/dev/null 2>&1 &\n"
+      " kill -KILL -$p 2>/dev/null || kill -KILL $p 2>/dev/null; exit $f) </dev/null >/dev/null 2>&1 &\n"
       "w=$!\n"
-      "wait $p; r=$?\n"
-      "kill $w 2>/dev/null\n"
+      "wait $p 2>/dev/null; r=$?\n"
+      "kill $w 2>/dev/null; wait $w\n"
+      "[ $? = 124 ] && printf '%s' '{}' >&2\n"
       "exit $r\n",
-      seconds);
+      seconds, kStoppedMarker);
   std::vector<std::string> out{"sh", "-c", std::move(script), "sh"};
   out.insert(out.end(), command.begin(), command.end());
   return out;
@@ -165,8 +172,12 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext&
     co_return co_await run_once(client, rq, rq.command, rq.timeout, cc);
   }
   r->stoppable = true;
-  const bool killed = r->exit_code == 128 + 15 || r->exit_code == 128 + 9;  // SIGTERM, SIGKILL
-  if (killed && std::chrono::steady_clock::now() - started >= rq.timeout) r->timed_out = true;
+  if (r->err.ends_with(kStoppedMarker)) {
+    r->err.resize(r->err.size() - kStoppedMarker.size());
+    r->timed_out = true;
+  } else if (r->truncated && std::chrono::steady_clock::now() - started >= rq.timeout) {
+    r->timed_out = true;  // stderr was cut before the marker
+  }
   co_return r;
 }
 

@@ -44,8 +44,12 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest request, const CallCon
 /// ExitCode cause → that code, other failures → -1 with `failure` set. Pure, for tests.
 int exit_code_from_status(std::string_view status_json, std::string& failure);
 
+/// What the watchdog appends to stderr when it stopped the command (removed from the result).
+inline constexpr std::string_view kStoppedMarker = "\n[mcp-kubernetes: timeoutSeconds passed, command stopped]\n";
+
 /// The command wrapped in the watchdog: `sh -c SCRIPT sh command...`. The command keeps its
-/// stdin, stdout, stderr and exit status; after `seconds` it gets SIGTERM, 2 s later SIGKILL.
+/// stdin, stdout, stderr and exit status; after `seconds` its process group gets SIGTERM, 2 s
+/// later SIGKILL.
 /// Pure, for tests.
 std::vector<std::string> stoppable_command(const std::vector<std::string>& command, long long seconds);
 

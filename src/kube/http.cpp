@@ -76,8 +76,15 @@ struct HttpTransport::Impl {
   std::unique_ptr<Authenticator> auth;
   std::deque<std::unique_ptr<Connection>> idle;
   std::size_t opened = 0;
-  std::size_t in_use = 0;                                  // pooled connections carrying a request
-  std::deque<std::shared_ptr<net::steady_timer>> waiters;  // calls waiting for a connection
+  std::size_t in_use = 0;  // pooled connections carrying a request
+  // A call waiting for a connection; done_with_connection() hands it the slot (granted) and
+  // cancels its timer, which otherwise expires at the call's deadline.
+  struct Waiter {
+    Waiter(const net::any_io_executor& ex, Clock::time_point deadline) : timer(ex, deadline) {}
+    net::steady_timer timer;
+    bool granted = false;
+  };
+  std::deque<std::shared_ptr<Waiter>> waiters;
   // Token bucket.
   double tokens = 0;
   Clock::time_point last_refill = Clock::now();
@@ -289,32 +296,48 @@ struct HttpTransport::Impl {
     if (keep_alive && idle.size() < options.max_idle_connections) idle.push_back(std::move(conn));
   }
 
-  // Waits until an idle connection exists or fewer than max_connections are in use. A waiter
-  // is woken by cancelling its timer; the timer expiring means the deadline passed.
-  Task<Result<void>> wait_for_connection(Clock::time_point deadline, const CancelTokenPtr& cancel) {
-    while (idle.empty() && in_use >= options.max_connections) {
-      auto timer = std::make_shared<net::steady_timer>(executor, deadline);
-      waiters.push_back(timer);
-      auto reg = CancelToken::on_cancel(cancel, [timer] { timer->cancel(); });
-      auto [ec] = co_await timer->async_wait(use_tuple);
-      std::erase(waiters, timer);
-      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+  // Takes one of max_connections slots (released by done_with_connection), waiting in line for
+  // one when all are in use. A released slot goes straight to the first waiter, so a newcomer
+  // cannot take it first.
+  Task<Result<void>> take_connection_slot(Clock::time_point deadline, const CancelTokenPtr& cancel) {
+    if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+    if (waiters.empty() && in_use < options.max_connections) {
+      ++in_use;
+      co_return Result<void>{};
+    }
+    auto w = std::make_shared<Waiter>(executor, deadline);
+    waiters.push_back(w);
+    auto reg = CancelToken::on_cancel(cancel, [w] { w->timer.cancel(); });
+    while (!w->granted) {
+      auto [ec] = co_await w->timer.async_wait(use_tuple);
+      if (w->granted) break;
+      if (cancel && cancel->cancelled()) {
+        std::erase(waiters, w);
+        co_return fail(Errc::cancelled, cancel->reason());
+      }
       if (!ec) {
+        std::erase(waiters, w);
         co_return fail(Errc::timeout, fmt::format("{}: deadline exceeded waiting for one of {} connections", endpoint,
                                                   options.max_connections));
       }
     }
+    if (cancel && cancel->cancelled()) {  // granted, but no longer wanted: pass it on
+      done_with_connection();
+      co_return fail(Errc::cancelled, cancel->reason());
+    }
     co_return Result<void>{};
   }
 
-  // A pooled connection is no longer in use (back in the pool or gone): wake the next waiter.
+  // A slot is free again (its connection back in the pool or gone): hand it to the next waiter.
   void done_with_connection() {
-    --in_use;
     if (!waiters.empty()) {
       auto next = waiters.front();
       waiters.pop_front();
-      next->cancel();
+      next->granted = true;  // the slot moves to it: in_use is unchanged
+      next->timer.cancel();
+      return;
     }
+    --in_use;
   }
 };
 
@@ -414,10 +437,17 @@ namespace {
 // Gives back a pooled connection's slot however the attempt ends.
 struct ConnectionSlot {
   HttpTransport::Impl* impl;
-  explicit ConnectionSlot(HttpTransport::Impl* i) : impl(i) {}
+  bool probe;  // a probe's slot was never taken from the cap, so it is not handed on
+  ConnectionSlot(HttpTransport::Impl* i, bool p) : impl(i), probe(p) {}
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-  ~ConnectionSlot() { impl->done_with_connection(); }
+  ~ConnectionSlot() {
+    if (probe) {
+      --impl->in_use;
+    } else {
+      impl->done_with_connection();
+    }
+  }
 };
 }  // namespace
 
@@ -429,7 +459,9 @@ Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_
   bool reauthenticated = false;
   for (int attempt = 0;; ++attempt) {
     if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
-    if (auto ok = co_await d.throttle(deadline, cancel); !ok) co_return std::unexpected(ok.error());
+    if (!request.probe) {
+      if (auto ok = co_await d.throttle(deadline, cancel); !ok) co_return std::unexpected(ok.error());
+    }
 
     http::request<http::string_body> req{*verb, d.base_path + request.target, 11};
     req.set(http::field::host, d.endpoint);
@@ -450,9 +482,12 @@ Task<Result<HttpResponse>> HttpTransport::send(HttpRequest request, Clock::time_
     // retry once on a fresh connection.
     Result<HttpResponse> res = fail(Errc::internal, "no attempt");
     for (int fresh = 0; fresh < 2; ++fresh) {
-      if (auto ok = co_await d.wait_for_connection(deadline, cancel); !ok) co_return std::unexpected(ok.error());
-      ++d.in_use;
-      ConnectionSlot slot(&d);
+      if (request.probe) {
+        ++d.in_use;  // counted, so that its release balances, but never made to wait
+      } else if (auto ok = co_await d.take_connection_slot(deadline, cancel); !ok) {
+        co_return std::unexpected(ok.error());
+      }
+      ConnectionSlot slot(&d, request.probe);
       std::unique_ptr<Connection> conn;
       const bool reused = fresh == 0 && !d.idle.empty();
       if (reused) {

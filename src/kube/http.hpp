@@ -33,6 +33,9 @@ struct HttpRequest {
   std::string content_type;  ///< for bodies
   std::string accept = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
+  /// A health probe: skips the rate limiter and the connection cap, so a busy server still
+  /// tells whether the API server answers.
+  bool probe = false;
 };
 
 struct HttpResponse {

@@ -87,7 +87,8 @@ int error_code_of(const json::object& msg) {
 constexpr auto kStreamAfter = std::chrono::milliseconds(200);
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 constexpr auto kRetry = std::chrono::milliseconds(1000);
-constexpr std::size_t kKeptStreams = 16;  // undelivered streams a session keeps for resumption
+constexpr std::size_t kKeptStreams = 16;            // undelivered streams a session keeps for resumption
+constexpr auto kKeptFor = std::chrono::minutes(2);  // ... and for how long after they finished
 
 // The HTTP status of a stateless-era answer, from its JSON-RPC error code.
 http::status stateless_status(int code) {
@@ -101,11 +102,14 @@ http::status stateless_status(int code) {
 // Runs one call; its notifications and response go to `out`, which outlives the connection.
 Task<void> run_call(std::shared_ptr<mcp::Session> session, jsonrpc::Message message, std::shared_ptr<SseStream> out) {
   mcp::Session::Send send = [out](json::object n) { out->push(to_json(n)); };
+  const auto* request = std::get_if<jsonrpc::Request>(&message);
+  const json::value id = request ? request->id : json::value(nullptr);
   std::optional<json::object> result;
   try {
     result = co_await session->handle(std::move(message), send);
   } catch (const std::exception& e) {
     spdlog::error("http: unexpected failure in a call: {}", e.what());
+    if (!id.is_null()) result = jsonrpc::make_error(id, jsonrpc::kInternalError, "internal error");
   }
   if (result) {
     out->error_code = error_code_of(*result);
@@ -126,16 +130,22 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     std::uint64_t next_stream = 1;
     int open_streams = 0;  // SSE responses being written: the session is not idle
 
-    void close_streams() {
-      for (auto& [id, s] : streams) s->finish();
+    // The session ends: its calls are cancelled (each then finishes its own stream with its
+    // answer) and the server-to-client stream ends.
+    void end(std::string_view why) {
+      session->cancel_all(why);
       if (standalone) standalone->finish();
     }
-    // Keeps the newest kKeptStreams finished streams that no client has read to the end.
+    // Keeps the newest kKeptStreams finished streams that no client has read to the end, none
+    // older than kKeptFor.
     void trim() {
+      const auto now = std::chrono::steady_clock::now();
       std::size_t finished = 0;
       for (auto& [id, s] : streams) finished += s->done() ? 1 : 0;
-      for (auto it = streams.begin(); it != streams.end() && finished > kKeptStreams;) {
-        if (it->second->done() && it->second->writers == 0) {
+      for (auto it = streams.begin(); it != streams.end();) {
+        const bool old = now - it->second->finished_at() > kKeptFor;
+        if (it->second->done() && it->second->writers == 0 && it->second != standalone &&
+            (finished > kKeptStreams || old)) {
           it = streams.erase(it);
           --finished;
         } else {
@@ -163,7 +173,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, std::shared_ptr<SessionEntry>> sessions;
   // 2026-07-28 requests have no session; what they open (port-forwards, by handle) lives here.
   std::shared_ptr<mcp::Session> stateless_session;
-  std::set<beast::tcp_stream*> connections;
+  std::map<beast::tcp_stream*, bool> connections;     // value: idle, waiting for a request
   std::set<std::shared_ptr<SseStream>> live_streams;  // every stream being written, ended on shutdown
   bool stopping = false;
 
@@ -241,7 +251,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       if (id.empty()) co_return whole(text(req, http::status::bad_request, "Mcp-Session-Id required\n"));
       auto it = sessions.find(id);
       if (it == sessions.end()) co_return whole(text(req, http::status::not_found, "unknown session\n"));
-      it->second->close_streams();
+      it->second->end("session deleted");
       sessions.erase(it);
       co_return whole(text(req, http::status::no_content, ""));
     }
@@ -264,6 +274,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     if (req[http::field::accept].find("text/event-stream") == std::string_view::npos) {
       return whole(text(req, http::status::not_acceptable, "GET opens an SSE stream: Accept text/event-stream\n"));
     }
+    if (req.version() < 11) return whole(text(req, http::status::bad_request, "GET streams need HTTP/1.1\n"));
     auto it = sessions.find(std::string(req["Mcp-Session-Id"]));
     if (it == sessions.end()) {
       return whole(
@@ -322,15 +333,14 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
           json_response(req, http::status::bad_request,
                         jsonrpc::make_error(parsed.error().id, parsed.error().code, parsed.error().message)));
     }
-    const bool wants_sse =
-        !options.disable_streaming && req[http::field::accept].find("text/event-stream") != std::string_view::npos;
+    const bool wants_sse = !options.disable_streaming && req.version() >= 11 &&
+                           req[http::field::accept].find("text/event-stream") != std::string_view::npos;
     auto* request = std::get_if<jsonrpc::Request>(&*parsed);
     const json::object* meta = request ? find_object(request->params, "_meta") : nullptr;
     // A request is of the stateless era when its _meta names a version, or when the header
     // names one that is not of the session era (its _meta is then checked).
     const std::string_view header_version = req["MCP-Protocol-Version"];
-    const bool modern_header = !header_version.empty() && std::ranges::find(mcp::kLegacyVersions, header_version) ==
-                                                              std::end(mcp::kLegacyVersions);
+    const bool modern_header = header_version == mcp::kModernVersion;
     if (request && ((meta && find(*meta, kMetaVersion)) || modern_header))
       co_return co_await stateless(req, std::move(*request), wants_sse);
 
@@ -476,7 +486,10 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       auto [ec, n] = co_await net::async_write(stream, chunk, use_tuple);
       co_return !ec;
     };
-    if (r.priming) ok = co_await send(s->priming_event(kRetry));
+    if (r.priming) {
+      auto priming = s->priming_event(kRetry);
+      ok = co_await send(std::move(priming));
+    }
     while (ok) {
       while (ok && cursor < s->messages().size()) {
         auto event = s->event(cursor);
@@ -493,7 +506,10 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       });
       co_await s->changed.async_wait(use_tuple);
       keepalive.cancel();
-      if (*idle && !s->done()) ok = co_await send(": keepalive\n\n");
+      if (*idle && !s->done()) {
+        std::string comment = ": keepalive\n\n";
+        ok = co_await send(std::move(comment));
+      }
     }
     if (ok) {
       auto last = http::make_chunk_last();
@@ -519,7 +535,10 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       lowest.expires_after(std::chrono::minutes(5));
+      connections[&lowest] = true;
+      if (stopping) break;
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      connections[&lowest] = false;
       if (ec == http::error::body_limit) {
         Request dummy;
         auto res =
@@ -551,21 +570,33 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // Keeps a connection in `connections` (closed by stop()) for as long as its coroutine runs,
+  // however that ends.
+  struct Registered {
+    std::map<beast::tcp_stream*, bool>& set;
+    beast::tcp_stream* stream;
+    Registered(std::map<beast::tcp_stream*, bool>& s, beast::tcp_stream* st) : set(s), stream(st) {
+      set.emplace(stream, true);
+    }
+    Registered(const Registered&) = delete;
+    Registered& operator=(const Registered&) = delete;
+    ~Registered() { set.erase(stream); }
+  };
+
   Task<void> serve_connection(tcp::socket socket) {
     auto self = shared_from_this();
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // SSE events and small answers go out at once
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
-      connections.insert(&stream);
+      Registered registered(connections, &stream);
       co_await serve_stream(stream);
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      connections.erase(&stream);
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
     auto& lowest = beast::get_lowest_layer(stream);
-    connections.insert(&lowest);
+    Registered registered(connections, &lowest);
     lowest.expires_after(std::chrono::seconds(10));
     if (auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple); !ec) {
       co_await serve_stream(stream);
@@ -573,7 +604,6 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       co_await stream.async_shutdown(use_tuple);
     }
     lowest.socket().close(ignored);
-    connections.erase(&lowest);
   }
 
   Task<void> accept_loop() {
@@ -596,7 +626,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         auto& e = *kv.second;
         const bool expired = e.session->in_flight() == 0 && e.open_streams == 0 &&
                              now - e.last_used > self->options.session_idle_timeout;
-        if (expired) e.close_streams();
+        if (expired) e.end("session expired");
+        e.trim();
         return expired;
       });
       self->sweep();
@@ -661,8 +692,30 @@ void HttpTransport::stop() {
     if (e->standalone) e->standalone->finish();
   }
   const auto deadline = std::chrono::steady_clock::now() + d.options.shutdown_timeout;
-  // Poll until the calls in flight are done or the bound has passed; then close everything.
-  auto finish = [self = impl_](auto&& again, std::chrono::steady_clock::time_point until) -> void {
+  // Last step: connections waiting for a request close at once; those still writing an answer
+  // or an SSE stream get up to a second to finish it; then everything closes.
+  auto close_all = [self = impl_](auto&& again, std::chrono::steady_clock::time_point until) -> void {
+    boost::system::error_code ec;
+    bool writing = false;
+    for (auto& [c, idle] : self->connections) {
+      if (idle) {
+        c->socket().close(ec);
+      } else {
+        writing = true;
+      }
+    }
+    if (writing && std::chrono::steady_clock::now() < until) {
+      auto timer = std::make_shared<net::steady_timer>(self->io, std::chrono::milliseconds(20));
+      timer->async_wait([timer, again, until](boost::system::error_code) { again(again, until); });
+      return;
+    }
+    for (auto& s : self->live_streams) s->finish();
+    for (auto& [c, idle] : self->connections) c->socket().close(ec);
+    self->sessions.clear();
+    self->stateless_session.reset();
+  };
+  // First: poll until the calls in flight are done or the bound has passed, then cancel the rest.
+  auto drain = [self = impl_, close_all](auto&& again, std::chrono::steady_clock::time_point until) -> void {
     std::size_t busy = self->stateless_session ? self->stateless_session->in_flight() : 0;
     for (auto& [id, s] : self->sessions) busy += s->session->in_flight();
     if (busy > 0 && std::chrono::steady_clock::now() < until) {
@@ -673,14 +726,9 @@ void HttpTransport::stop() {
     if (busy > 0) spdlog::warn("shutdown: cancelling {} call(s) still in flight", busy);
     for (auto& [id, s] : self->sessions) s->session->cancel_all("shutdown");
     if (self->stateless_session) self->stateless_session->cancel_all("shutdown");
-    for (auto& [id, s] : self->sessions) s->close_streams();
-    for (auto& s : self->live_streams) s->finish();
-    boost::system::error_code ec;
-    for (auto* c : self->connections) c->socket().close(ec);
-    self->sessions.clear();
-    self->stateless_session.reset();
+    close_all(close_all, std::chrono::steady_clock::now() + std::chrono::seconds(1));
   };
-  finish(finish, deadline);
+  drain(drain, deadline);
 }
 
 }  // namespace mcpk::transport

@@ -14,6 +14,7 @@ void SseStream::push(std::string message) {
 }
 
 void SseStream::finish() {
+  if (!done_) finished_at_ = std::chrono::steady_clock::now();
   done_ = true;
   changed.cancel();
 }

@@ -27,6 +27,8 @@ class SseStream {
   /// No more messages will come; wakes the writers.
   void finish();
   bool done() const { return done_; }
+  /// When finish() was called (meaningful once done()).
+  std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
   const std::vector<std::string>& messages() const { return messages_; }
 
   /// The bytes of message `index` (0-based) as an SSE event; with its id when resumable.
@@ -48,6 +50,7 @@ class SseStream {
   std::uint64_t id_;
   bool resumable_;
   bool done_ = false;
+  std::chrono::steady_clock::time_point finished_at_{};
   std::vector<std::string> messages_;
 };
 

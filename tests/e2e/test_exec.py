@@ -44,6 +44,16 @@ async def test_timeout_stops_the_command(rw, cluster, objects):
     assert r.structured_content["exitCode"] == 143 and "the command was stopped" in text_of(r)
     # kwok runs the command on this machine, so its process table shows what a container's would.
     assert subprocess.run(["pgrep", "-f", "sleep 41.5"], capture_output=True).returncode == 1
+    # The whole process tree is stopped (a shell and the sleep it started), and a command that
+    # catches SIGTERM and exits 0 is still reported as stopped by the timeout.
+    r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "timeoutSeconds": 1,
+                                            "command": ["sh", "-c", "sleep 41.7; echo never"]})
+    assert r.structured_content["timedOut"] is True and r.structured_content["stdout"] == ""
+    assert subprocess.run(["pgrep", "-f", "sleep 41.7"], capture_output=True).returncode == 1
+    r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "timeoutSeconds": 1,
+                                            "command": ["sh", "-c", "trap 'echo bye; exit 0' TERM; sleep 41.8 & wait"]})
+    sc = r.structured_content
+    assert sc["timedOut"] is True and sc["exitCode"] == 0 and sc["stdout"] == "bye\n" and sc["stderr"] == ""
     # A shell stopped mid-script does not run the rest of it.
     marker = cluster.dir / "fake" / f"marker-{os.getpid()}-{time.monotonic_ns()}"
     r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "timeoutSeconds": 1,
@@ -57,10 +67,13 @@ async def test_command_ending_on_its_own_is_not_stopped(rw, objects):
     r = await call_ok(rw, "k8s_exec_pod", podName="single", namespace=NS, timeoutSeconds=1,
                       command=["sh", "-c", "sleep 0.3; echo done"])
     assert r.structured_content["stdout"] == "done\n" and r.structured_content["timedOut"] is False
-    # No watchdog is left behind once the command has ended.
+    # No watchdog is left behind once the command has ended; the program runs, not a shell
+    # builtin of the same name (dash's echo would expand the backslash).
     assert subprocess.run(["pgrep", "-f", "^sleep 1$"], capture_output=True).returncode == 1
+    r = await call_ok(rw, "k8s_exec_pod", podName="single", namespace=NS, command=["echo", "a\\nb"])
+    assert r.structured_content["stdout"] == "a\\nb\n"
     r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["no-such-program"]})
-    assert r.structured_content["exitCode"] == 127 and "not found" in r.structured_content["stderr"]
+    assert r.structured_content["exitCode"] == 127 and "no-such-program" in r.structured_content["stderr"]
 
 
 async def test_output_bounded_by_budget(cluster, objects, anyio_backend):

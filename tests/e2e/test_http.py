@@ -368,3 +368,22 @@ def test_slow_clients_do_not_stall_others_and_session_cap(srv):
     assert call(s.url, "GET", {**h, "Accept": "text/event-stream"})[0] == 405
     stuck.close()
     deaf.close()
+
+
+def test_delete_cancels_calls_in_flight(srv, objects):
+    s = srv("--non-destructive=false")
+    h = {"Mcp-Session-Id": session(s)}
+    body = {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+            "params": {"name": "k8s_exec_pod", "arguments": {
+                "podName": "single", "namespace": "e2e-read", "command": ["sleep", "42.5"], "timeoutSeconds": 3}}}
+    r = SseReader(s, "POST", body, h)
+    assert r.event()["data"] == ""  # the call is running
+    t0 = time.monotonic()
+    assert call(s.url, "DELETE", h)[0] == 204
+    while (ev := r.event()) is not None:  # the stream ends soon, not after the command
+        pass
+    assert time.monotonic() - t0 < 2
+    # The exec protocol cannot signal the command on cancellation; its watchdog still stops it
+    # at timeoutSeconds.
+    time.sleep(3.5)
+    assert subprocess.run(["pgrep", "-f", "sleep 42.5"], capture_output=True).returncode == 1
