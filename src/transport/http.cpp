@@ -15,7 +15,6 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <map>
-#include <set>
 
 #include "core/single_flight.hpp"
 #include "jsonrpc/message.hpp"
@@ -121,6 +120,13 @@ Task<void> run_call(std::shared_ptr<mcp::Session> session, jsonrpc::Message mess
 
 }  // namespace
 
+// Runs `step` again after `delay`: one poll of the shutdown.
+template <class F>
+void again_after(net::io_context& io, std::chrono::milliseconds delay, F step) {
+  auto timer = std::make_shared<net::steady_timer>(io, delay);
+  timer->async_wait([timer, step](boost::system::error_code) { step(); });
+}
+
 struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   struct SessionEntry {
     std::shared_ptr<mcp::Session> session;  // shared: a DELETE must not free it under a call in flight
@@ -173,8 +179,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, std::shared_ptr<SessionEntry>> sessions;
   // 2026-07-28 requests have no session; what they open (port-forwards, by handle) lives here.
   std::shared_ptr<mcp::Session> stateless_session;
-  std::map<beast::tcp_stream*, bool> connections;     // value: idle, waiting for a request
-  std::set<std::shared_ptr<SseStream>> live_streams;  // every stream being written, ended on shutdown
+  std::map<beast::tcp_stream*, bool> connections;  // value: idle, waiting for a request
   bool stopping = false;
 
   Impl(net::io_context& ctx, mcp::Server& s, HttpOptions o)
@@ -442,19 +447,10 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   // takes no SSE), else an SSE stream that carries its notifications and then the answer.
   // `status` nullopt: derive it from the JSON-RPC error (stateless era).
   Task<Reply> answer(const Request& req, std::shared_ptr<SseStream> out, bool sse, std::optional<http::status> status) {
-    net::steady_timer limit(io, kStreamAfter);
-    auto late = std::make_shared<bool>(false);
-    if (sse) {
-      limit.async_wait([late, weak = std::weak_ptr<SseStream>(out)](boost::system::error_code ec) {
-        if (ec) return;
-        *late = true;
-        if (auto s = weak.lock()) s->changed.cancel();
-      });
-    }
-    while (!out->done() && !(sse && (*late || !out->messages().empty()))) {
-      co_await out->changed.async_wait(use_tuple);
-    }
-    limit.cancel();
+    const auto until =
+        sse ? std::chrono::steady_clock::now() + kStreamAfter : std::chrono::steady_clock::time_point::max();
+    bool late = false;
+    while (!out->done() && !(sse && (late || !out->messages().empty()))) late = co_await out->wait_until(until);
     if (!out->done() || (sse && out->messages().size() > 1))
       co_return Reply{.res = sse_headers(req, ""), .stream = out};
     if (!out->answered) co_return whole(text(req, http::status::accepted, ""));
@@ -477,7 +473,6 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     auto s = r.stream;
     ++s->writers;
     if (r.owner) ++r.owner->open_streams;
-    live_streams.insert(s);
     std::size_t cursor = r.cursor;
     bool ok = true;
     auto send = [&](std::string data) -> Task<bool> {
@@ -497,16 +492,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         if (ok) ++cursor;
       }
       if (!ok || s->done()) break;
-      net::steady_timer keepalive(io, kKeepAlive);
-      auto idle = std::make_shared<bool>(false);
-      keepalive.async_wait([idle, weak = std::weak_ptr<SseStream>(s)](boost::system::error_code ec) {
-        if (ec) return;
-        *idle = true;
-        if (auto p = weak.lock()) p->changed.cancel();
-      });
-      co_await s->changed.async_wait(use_tuple);
-      keepalive.cancel();
-      if (*idle && !s->done()) {
+      const bool idle = co_await s->wait_until(std::chrono::steady_clock::now() + kKeepAlive);
+      if (idle && !s->done()) {
         std::string comment = ": keepalive\n\n";
         ok = co_await send(std::move(comment));
       }
@@ -518,7 +505,6 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       ok = !ec;
     }
     --s->writers;
-    if (s->writers == 0) live_streams.erase(s);
     if (r.owner) {
       --r.owner->open_streams;
       r.owner->last_used = std::chrono::steady_clock::now();
@@ -705,11 +691,9 @@ void HttpTransport::stop() {
       }
     }
     if (writing && std::chrono::steady_clock::now() < until) {
-      auto timer = std::make_shared<net::steady_timer>(self->io, std::chrono::milliseconds(20));
-      timer->async_wait([timer, again, until](boost::system::error_code) { again(again, until); });
+      again_after(self->io, std::chrono::milliseconds(20), [again, until] { again(again, until); });
       return;
     }
-    for (auto& s : self->live_streams) s->finish();
     for (auto& [c, idle] : self->connections) c->socket().close(ec);
     self->sessions.clear();
     self->stateless_session.reset();
@@ -719,8 +703,7 @@ void HttpTransport::stop() {
     std::size_t busy = self->stateless_session ? self->stateless_session->in_flight() : 0;
     for (auto& [id, s] : self->sessions) busy += s->session->in_flight();
     if (busy > 0 && std::chrono::steady_clock::now() < until) {
-      auto timer = std::make_shared<net::steady_timer>(self->io, std::chrono::milliseconds(50));
-      timer->async_wait([timer, again, until](boost::system::error_code) { again(again, until); });
+      again_after(self->io, std::chrono::milliseconds(50), [again, until] { again(again, until); });
       return;
     }
     if (busy > 0) spdlog::warn("shutdown: cancelling {} call(s) still in flight", busy);

@@ -19,6 +19,25 @@ void SseStream::finish() {
   changed.cancel();
 }
 
+Task<bool> SseStream::wait_until(std::chrono::steady_clock::time_point until) {
+  if (until == std::chrono::steady_clock::time_point::max()) {
+    co_await changed.async_wait(use_tuple);
+    co_return false;
+  }
+  if (std::chrono::steady_clock::now() >= until) co_return true;
+  // The limit's handler may run after this wait has ended: it holds only weak/shared state.
+  boost::asio::steady_timer limit(changed.get_executor(), until);
+  auto passed = std::make_shared<bool>(false);
+  limit.async_wait([passed, weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    *passed = true;
+    if (auto s = weak.lock()) s->changed.cancel();
+  });
+  co_await changed.async_wait(use_tuple);
+  limit.cancel();
+  co_return *passed;
+}
+
 std::string SseStream::event(std::size_t index) const {
   if (!resumable_) return fmt::format("event: message\ndata: {}\n\n", messages_[index]);
   return fmt::format("id: {}-{}\nevent: message\ndata: {}\n\n", id_, index + 1, messages_[index]);

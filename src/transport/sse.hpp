@@ -9,14 +9,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/async.hpp"
+
 namespace mcpk::transport {
 
-class SseStream {
+class SseStream : public std::enable_shared_from_this<SseStream> {
  public:
   SseStream(const boost::asio::any_io_executor& ex, std::uint64_t id, bool resumable);
 
@@ -36,6 +39,10 @@ class SseStream {
   /// The opening event: an id and empty data, so a client can resume even before the first
   /// message, and how long to wait before reconnecting.
   std::string priming_event(std::chrono::milliseconds retry) const;
+
+  /// Waits until a message comes or the stream finishes, or until `until` (max: no limit).
+  /// True when `until` passed first. Every waiter wakes on a change; waiters loop.
+  Task<bool> wait_until(std::chrono::steady_clock::time_point until);
 
   /// Wakes every writer waiting on it (cancel() of a timer that never expires on its own).
   boost::asio::steady_timer changed;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 namespace mcpk::transport {
@@ -15,6 +17,26 @@ TEST(Sse, EventIdsNameTheStreamAndPosition) {
   SseStream plain(io.get_executor(), 0, false);
   plain.push("{}");
   EXPECT_EQ(plain.event(0), "event: message\ndata: {}\n\n");
+}
+
+Task<void> waits(std::shared_ptr<SseStream> s, bool push_first, bool& passed) {
+  if (push_first) s->push("{}");
+  passed = co_await s->wait_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+}
+
+TEST(Sse, WaitUntilReportsWhetherTheLimitPassed) {
+  boost::asio::io_context io;
+  auto s = std::make_shared<SseStream>(io.get_executor(), 1, true);
+  bool passed = false;
+  boost::asio::co_spawn(io, waits(s, false, passed), boost::asio::detached);
+  io.run();
+  EXPECT_TRUE(passed);  // nothing came
+  io.restart();
+  boost::asio::steady_timer later(io, std::chrono::milliseconds(2));
+  later.async_wait([&](boost::system::error_code) { s->push("{}"); });
+  boost::asio::co_spawn(io, waits(s, false, passed), boost::asio::detached);
+  io.run();
+  EXPECT_FALSE(passed);  // a message came first
 }
 
 TEST(Sse, ParseEventId) {

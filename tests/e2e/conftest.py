@@ -43,6 +43,22 @@ async def connect(kubeconfig, *flags, era="legacy", env=None, transport="stdio",
         server.close()
 
 
+@contextlib.contextmanager
+def started(factory):
+    """A start(*flags) function for tests that run their own servers; all are closed at the end."""
+    servers = []
+
+    def start(*flags):
+        s = factory(*flags)
+        servers.append(s)
+        return s
+    try:
+        yield start
+    finally:
+        for s in servers:
+            s.close()
+
+
 @pytest.fixture(params=list(ERAS), ids=list(ERAS))
 def era(request):
     return request.param

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BIN, HttpServer
+from conftest import BIN, HttpServer, started
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
@@ -21,15 +21,8 @@ MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
 
 @pytest.fixture
 def srv(cluster):
-    servers = []
-
-    def start(*flags):
-        s = HttpServer(cluster.kubeconfig, *flags)
-        servers.append(s)
-        return s
-    yield start
-    for s in servers:
-        s.close()
+    with started(lambda *flags: HttpServer(cluster.kubeconfig, *flags)) as start:
+        yield start
 
 
 def post(url, body, headers=None, raw=False):
@@ -52,10 +45,15 @@ def call(url, method, headers=None, context=None):
         return e.code, e.read().decode()
 
 
+def sse_messages(text):
+    """The JSON-RPC messages of an SSE body (the priming event has no data)."""
+    return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ") and line[6:]]
+
+
 def answer(headers, text):
     """The JSON-RPC response in a reply: the body, or the last message of an SSE stream."""
     if headers.get("Content-Type") == "text/event-stream":
-        return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ") and line[6:]][-1]
+        return sse_messages(text)[-1]
     return json.loads(text)
 
 
@@ -142,7 +140,7 @@ def test_sse_answer_carries_progress_and_disable_streaming(srv, objects):
     h = {"Mcp-Session-Id": session(s)}
     status, headers, text = post(s.url, body, h)
     assert status == 200 and headers["Content-Type"] == "text/event-stream"
-    events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ") and line[6:]]
+    events = sse_messages(text)
     assert [e.get("method") for e in events[:-1]] == ["notifications/progress"] * 2 and events[-1]["id"] == 2
     # A priming event (id, retry, empty data) opens the stream; every message has an id.
     assert text.startswith("id: ") and "retry: " in text.split("\n\n")[0]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, started
 
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                "io.modelcontextprotocol/clientCapabilities": {}}
@@ -77,15 +77,8 @@ class Raw:
 
 @pytest.fixture
 def raw(cluster):
-    servers = []
-
-    def start(*flags):
-        s = Raw(cluster.kubeconfig, *flags)
-        servers.append(s)
-        return s
-    yield start
-    for s in servers:
-        s.close()
+    with started(lambda *flags: Raw(cluster.kubeconfig, *flags)) as start:
+        yield start
 
 
 def test_initialize_negotiates_versions(raw):
