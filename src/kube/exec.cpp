@@ -1,6 +1,9 @@
 #include "kube/exec.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <charconv>
@@ -58,27 +61,45 @@ std::vector<std::string> stoppable_command(const std::vector<std::string>& comma
   // - The watchdog writes nowhere, so it never holds the stream open, and it kills its own sleep
   //   when the command ends first, so nothing is left behind. Its exit status (124) tells the
   //   outer shell that it fired; the outer shell then appends kStoppedMarker to stderr.
+  // - It first names its own pid on stderr (kWatchdogPrefix): SIGTERM to it, from a second exec
+  //   when the call is cancelled, is passed on to the command. That trap is set only after the
+  //   watchdog has been forked: a subshell forked with it could run it on the `kill $w` meant
+  //   for the watchdog, which would then live on and fire at the timeout.
   std::string script = fmt::format(
+      "printf '%s%s]\\n' '{}' \"$$\" >&2\n"
       "exec 3<&0\n"
       "if command -v setsid >/dev/null 2>&1; then setsid \"$@\" <&3 3<&- & else exec \"$@\" <&3 3<&- & fi\n"
       "p=$!\n"
       "exec 3<&-\n"
       "(s=; f=0\n"
-      " trap '[ -n \"$s\" ] && kill $s 2>/dev/null; exit $f' TERM\n"
+      " trap '[ -n \"$s\" ] && kill $s 2>/dev/null && wait $s; exit $f' TERM\n"
       " sleep {} & s=$!; wait $s\n"
       " f=124\n"
       " kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null || exit $f\n"
       " sleep 2 & s=$!; wait $s\n"
       " kill -KILL -$p 2>/dev/null || kill -KILL $p 2>/dev/null; exit $f) </dev/null >/dev/null 2>&1 &\n"
       "w=$!\n"
+      "trap 'kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null' TERM\n"
       "wait $p 2>/dev/null; r=$?\n"
       "kill $w 2>/dev/null; wait $w\n"
       "[ $? = 124 ] && printf '%s' '{}' >&2\n"
       "exit $r\n",
-      seconds, kStoppedMarker);
+      kWatchdogPrefix, seconds, kStoppedMarker);
   std::vector<std::string> out{"sh", "-c", std::move(script), "sh"};
   out.insert(out.end(), command.begin(), command.end());
   return out;
+}
+
+std::optional<long> take_watchdog_pid(std::string& err) {
+  if (!err.starts_with(kWatchdogPrefix)) return std::nullopt;
+  const auto end = err.find("]\n", kWatchdogPrefix.size());
+  if (end == std::string::npos) return std::nullopt;
+  long pid = 0;
+  const char* first = err.data() + kWatchdogPrefix.size();
+  auto [ptr, ec] = std::from_chars(first, err.data() + end, pid);
+  if (ec != std::errc{} || ptr != err.data() + end || pid <= 1) return std::nullopt;
+  err.erase(0, end + 2);
+  return pid;
 }
 
 bool missing_shell(std::string_view failure) {
@@ -91,7 +112,23 @@ namespace {
 
 /// One exec round trip; `backstop` closes the stream if the command has not ended by then.
 Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const std::vector<std::string>& command,
-                                  std::chrono::milliseconds backstop, const CallContext& cc) {
+                                  std::chrono::milliseconds backstop, const CallContext& cc, bool wrapped);
+
+// The call was cancelled while the watchdog ran: a second exec sends it SIGTERM, which it
+// passes on to the command's process group (the exec protocol cannot signal the first one).
+Task<void> stop_watchdog(Client& client, ExecRequest rq, long pid) {
+  const std::vector<std::string> command{"sh", "-c", fmt::format("kill -TERM {}", pid)};
+  rq.stdin_data.reset();
+  const CallContext cc{.deadline = Clock::now() + std::chrono::seconds(10), .cancel = nullptr};
+  auto r = co_await run_once(client, rq, command, std::chrono::seconds(10), cc, false);
+  if (!r || r->exit_code != 0) {
+    spdlog::warn("exec in {}/{}: could not stop the cancelled command (watchdog pid {}): {}", rq.ns, rq.pod, pid,
+                 r ? r->err + r->failure : r.error().message);
+  }
+}
+
+Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const std::vector<std::string>& command,
+                                  std::chrono::milliseconds backstop, const CallContext& cc, bool wrapped) {
   std::vector<std::pair<std::string, std::string>> q;
   for (const auto& c : command) q.emplace_back("command", c);
   q.emplace_back("container", rq.container);
@@ -150,7 +187,11 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
   timer.cancel();
   const bool timed_out = *timed_out_flag;
   out.timed_out = timed_out;
-  if (cc.cancel && cc.cancel->cancelled() && !timed_out) co_return fail(Errc::cancelled, cc.cancel->reason());
+  const auto watchdog = wrapped ? take_watchdog_pid(out.err) : std::nullopt;
+  if (cc.cancel && cc.cancel->cancelled() && !timed_out) {
+    if (watchdog) net::co_spawn(co_await net::this_coro::executor, stop_watchdog(client, rq, *watchdog), net::detached);
+    co_return fail(Errc::cancelled, cc.cancel->reason());
+  }
   if (!got_status && !timed_out) out.failure = "the exec stream ended without a status";
   co_return out;
 }
@@ -158,18 +199,18 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
 }  // namespace
 
 Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext& cc) {
-  if (!rq.stop_on_timeout) co_return co_await run_once(client, rq, rq.command, rq.timeout, cc);
+  if (!rq.stop_on_timeout) co_return co_await run_once(client, rq, rq.command, rq.timeout, cc, false);
   // The watchdog stops the command at the timeout; the stream then ends on its own. The
   // client-side backstop, a little later, covers a command whose children keep the stream open.
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(rq.timeout + std::chrono::milliseconds(999));
   const auto wrapped = stoppable_command(rq.command, seconds.count());
   const auto started = std::chrono::steady_clock::now();
   const auto backstop = rq.timeout + std::chrono::seconds(4);
-  auto r = co_await run_once(client, rq, wrapped, backstop, cc);
+  auto r = co_await run_once(client, rq, wrapped, backstop, cc, true);
   if (!r) co_return r;
   if (!r->failure.empty() && missing_shell(r->failure)) {
     // The watchdog never ran, so neither did the command: run it as given.
-    co_return co_await run_once(client, rq, rq.command, rq.timeout, cc);
+    co_return co_await run_once(client, rq, rq.command, rq.timeout, cc, false);
   }
   r->stoppable = true;
   if (r->err.ends_with(kStoppedMarker)) {

@@ -47,6 +47,13 @@ int exit_code_from_status(std::string_view status_json, std::string& failure);
 /// What the watchdog appends to stderr when it stopped the command (removed from the result).
 inline constexpr std::string_view kStoppedMarker = "\n[mcp-kubernetes: timeoutSeconds passed, command stopped]\n";
 
+/// How the watchdog names its pid, first thing on stderr: "<prefix><pid>]\n" (removed from the result).
+inline constexpr std::string_view kWatchdogPrefix = "[mcp-kubernetes: watchdog ";
+
+/// Takes the watchdog's pid line off the start of `err`; nullopt (err unchanged) when absent.
+/// Pure, for tests.
+std::optional<long> take_watchdog_pid(std::string& err);
+
 /// The command wrapped in the watchdog: `sh -c SCRIPT sh command...`. The command keeps its
 /// stdin, stdout, stderr and exit status; after `seconds` its process group gets SIGTERM, 2 s
 /// later SIGKILL.

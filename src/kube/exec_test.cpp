@@ -33,6 +33,18 @@ TEST(ExecWatchdog, WrapsTheCommandUnchanged) {
   EXPECT_EQ(w[6], "$HOME");
 }
 
+TEST(ExecWatchdog, TakesItsPidLineOffStderr) {
+  std::string err = std::string(kWatchdogPrefix) + "4242]\nreal stderr\n";
+  EXPECT_EQ(take_watchdog_pid(err), 4242);
+  EXPECT_EQ(err, "real stderr\n");
+  for (std::string bad : {std::string("no prefix\n"), std::string(kWatchdogPrefix) + "12",
+                          std::string(kWatchdogPrefix) + "x1]\n", std::string(kWatchdogPrefix) + "1]\n"}) {
+    const auto before = bad;
+    EXPECT_FALSE(take_watchdog_pid(bad)) << bad;
+    EXPECT_EQ(bad, before);
+  }
+}
+
 TEST(ExecWatchdog, MissingShell) {
   EXPECT_TRUE(missing_shell(
       R"(OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown)"));

@@ -63,6 +63,18 @@ async def test_timeout_stops_the_command(rw, cluster, objects):
     assert not marker.exists()
 
 
+async def test_cancelled_call_stops_the_command(cluster, objects, anyio_backend):
+    # --tool-timeout cancels the call at 2 s; the command (timeoutSeconds 60) must not outlive it.
+    async with connect(cluster.kubeconfig, "--non-destructive=false", "--tool-timeout=2s") as c:
+        t0 = time.monotonic()
+        r = await c.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "timeoutSeconds": 60,
+                                               "command": ["sh", "-c", "sleep 43.5; echo never"]})
+        assert r.is_error and "--tool-timeout" in text_of(r)
+        while subprocess.run(["pgrep", "-f", "sleep 43.5"], capture_output=True).returncode == 0:
+            assert time.monotonic() - t0 < 6, "the cancelled command is still running"
+            time.sleep(0.1)
+
+
 async def test_command_ending_on_its_own_is_not_stopped(rw, objects):
     r = await call_ok(rw, "k8s_exec_pod", podName="single", namespace=NS, timeoutSeconds=1,
                       command=["sh", "-c", "sleep 0.3; echo done"])
@@ -73,6 +85,7 @@ async def test_command_ending_on_its_own_is_not_stopped(rw, objects):
     r = await call_ok(rw, "k8s_exec_pod", podName="single", namespace=NS, command=["echo", "a\\nb"])
     assert r.structured_content["stdout"] == "a\\nb\n"
     r = await rw.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["no-such-program"]})
+    assert r.structured_content, text_of(r)
     assert r.structured_content["exitCode"] == 127 and "no-such-program" in r.structured_content["stderr"]
 
 
