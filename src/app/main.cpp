@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
+  mcpk::app::note_given_flags(*serve, options);
   if (*version) {
     std::puts(mcpk::version_line().c_str());
     return 0;

@@ -108,10 +108,17 @@ struct ServeOptions {
   OAuthOptions oauth;
   CapiOptions capi;
   TelemetryOptions telemetry;
+  /// Flags of features that have not landed yet which the command line (or their environment
+  /// variable) set explicitly; filled by note_given_flags().
+  std::vector<std::string> unlanded_given;
 };
 
 /// Declares every `serve` flag on `cmd`, bound to `o`; defaults are the initial values of `o`.
 void add_serve_flags(CLI::App& cmd, ServeOptions& o);
+
+/// Records in `o` which flags of not-yet-landed features (OAuth, client registration, Cluster
+/// API, metrics) were given explicitly, after `cmd` has parsed the command line.
+void note_given_flags(const CLI::App& cmd, ServeOptions& o);
 
 /// Checks values and combinations. Reads secret files (to check they are readable), never
 /// prints their contents. The error message names the offending flag.

@@ -128,6 +128,26 @@ TEST(ServeOptions, EncryptionKeyMustBe32Bytes) {
   EXPECT_NE(validate_args(valkey).find("--oauth-encryption-key"), std::string::npos);
 }
 
+TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
+  ServeOptions o;
+  CLI::App cmd{"serve"};
+  add_serve_flags(cmd, o);
+  cmd.parse(std::vector<std::string>{"--qps-limit=5"});
+  note_given_flags(cmd, o);
+  EXPECT_TRUE(unsupported_features(o).empty());  // defaults (--metrics-enabled=true) are not "given"
+  cmd.parse(std::vector<std::string>{"--metrics-enabled=false", "--metrics-addr=:9191"});
+  note_given_flags(cmd, o);
+  auto refused = unsupported_features(o);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_NE(refused[0].find("--metrics-addr"), std::string::npos);
+  EXPECT_NE(refused[1].find("--metrics-enabled"), std::string::npos);
+  cmd.parse(std::vector<std::string>{"--dex-issuer-url=https://dex.example"});
+  note_given_flags(cmd, o);
+  refused = unsupported_features(o);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].find("--dex-issuer-url (OAuth 2.1)"), std::string::npos);
+}
+
 TEST(ServeOptions, DescribeNeverShowsSecrets) {
   ServeOptions o;
   o.oauth.registration_token = "tok-123";

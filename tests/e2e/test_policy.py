@@ -99,3 +99,11 @@ def test_mutating_calls_are_audit_logged_without_secret_values(cluster, objects)
     assert "outcome=ok" in audit[1]["msg"]
     everything = stderr + json.dumps(r1) + json.dumps(r2)
     assert "super-secret-audit-value" not in everything and "c3VwZXItc2VjcmV0" not in everything
+
+
+async def test_flags_of_unlanded_features_are_refused(cluster):
+    # README: a flag whose feature has not landed is refused at start with exit 3 and its name.
+    from conftest import run, BIN
+    for flag in ("--metrics-enabled=false", "--metrics-addr=:9191", "--dex-client-id=x"):
+        r = run(BIN, "serve", flag)
+        assert r.returncode == 3 and flag.split("=")[0] in r.stderr, (flag, r.stderr)
