@@ -58,31 +58,35 @@ std::vector<std::string> stoppable_command(const std::vector<std::string>& comma
   //   /dev/null).
   // - setsid makes the command a process group of its own, so the whole tree it starts is
   //   signalled; without setsid, `exec` still runs the program itself, never a shell builtin.
-  // - The watchdog writes nowhere, so it never holds the stream open, and it kills its own sleep
-  //   when the command ends first, so nothing is left behind. Its exit status (124) tells the
-  //   outer shell that it fired; the outer shell then appends kStoppedMarker to stderr.
-  // - It first names its own pid on stderr (kWatchdogPrefix): SIGTERM to it, from a second exec
-  //   when the call is cancelled, is passed on to the command. That trap is set only after the
-  //   watchdog has been forked: a subshell forked with it could run it on the `kill $w` meant
-  //   for the watchdog, which would then live on and fire at the timeout.
+  // - The watchdog sleeps, then writes kStoppedMarker on stderr, sends SIGTERM to the command's
+  //   group and, 2 s later, SIGKILL. When the command ends first, the outer shell kills the
+  //   watchdog with SIGKILL, its sleep included: with setsid the watchdog is a process group of
+  //   its own, killed whole; without it, the watchdog's sleep writes nowhere, so an orphaned
+  //   sleep never holds the stream open. Nothing relies on a trap interrupting `wait`: a shell
+  //   that receives a signal just before it blocks in wait runs the trap only after the wait
+  //   (dash does), which once left the watchdog alive and the stream open until it fired.
+  // - The outer shell first names its own pid on stderr (kWatchdogPrefix): SIGTERM to it, from a
+  //   second exec when the call is cancelled, is passed on to the command.
   std::string script = fmt::format(
-      "printf '%s%s]\\n' '{}' \"$$\" >&2\n"
+      "printf '%s%s]\\n' '{0}' \"$$\" >&2\n"
       "exec 3<&0\n"
-      "if command -v setsid >/dev/null 2>&1; then setsid \"$@\" <&3 3<&- & else exec \"$@\" <&3 3<&- & fi\n"
-      "p=$!\n"
+      "if command -v setsid >/dev/null 2>&1; then\n"
+      " setsid \"$@\" <&3 3<&- & p=$!\n"
+      " setsid sh -c 'sleep \"$1\"; printf %s \"$2\" >&2; kill -TERM -\"$3\" 2>/dev/null; sleep 2;"
+      " kill -KILL -\"$3\" 2>/dev/null' sh {1} '{2}' $p </dev/null >/dev/null & w=$!\n"
+      " stop() {{ kill -KILL -$w 2>/dev/null || kill -KILL $w 2>/dev/null; }}\n"
+      " term() {{ kill -TERM -$p 2>/dev/null; }}\n"
+      "else\n"
+      " exec \"$@\" <&3 3<&- & p=$!\n"
+      " (sleep {1} >/dev/null 2>&1; printf %s '{2}' >&2; kill -TERM $p 2>/dev/null; sleep 2 >/dev/null 2>&1;"
+      " kill -KILL $p 2>/dev/null) </dev/null >/dev/null & w=$!\n"
+      " stop() {{ kill -KILL $w 2>/dev/null; }}\n"
+      " term() {{ kill -TERM $p 2>/dev/null; }}\n"
+      "fi\n"
       "exec 3<&-\n"
-      "(s=; f=0\n"
-      " trap '[ -n \"$s\" ] && kill $s 2>/dev/null && wait $s; exit $f' TERM\n"
-      " sleep {} & s=$!; wait $s\n"
-      " f=124\n"
-      " kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null || exit $f\n"
-      " sleep 2 & s=$!; wait $s\n"
-      " kill -KILL -$p 2>/dev/null || kill -KILL $p 2>/dev/null; exit $f) </dev/null >/dev/null 2>&1 &\n"
-      "w=$!\n"
-      "trap 'kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null' TERM\n"
+      "trap term TERM\n"
       "wait $p 2>/dev/null; r=$?\n"
-      "kill $w 2>/dev/null; wait $w\n"
-      "[ $? = 124 ] && printf '%s' '{}' >&2\n"
+      "stop\n"
       "exit $r\n",
       kWatchdogPrefix, seconds, kStoppedMarker);
   std::vector<std::string> out{"sh", "-c", std::move(script), "sh"};
@@ -138,8 +142,13 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
   static const auto pods = known_resource("", "v1", "pods", "Pod", true);
   const std::string target = resource_path(pods, rq.ns, rq.pod, "exec") + query_string(q);
   const std::vector<std::string> protocols{"v5.channel.k8s.io", "v4.channel.k8s.io"};
+  const auto started = Clock::now();
+  auto since = [&started] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  };
   auto ws = co_await client.transport().websocket(target, protocols, cc.deadline, cc.cancel);
   if (!ws) co_return std::unexpected(ws.error());
+  spdlog::debug("exec {}/{}: stream open ({}) after {} ms", rq.ns, rq.pod, (*ws)->protocol(), since());
   std::shared_ptr<WebSocket> shared_socket(std::move(*ws));
   auto& socket = *shared_socket;
   ExecResult out;
@@ -169,7 +178,11 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
   bool got_status = false;
   for (;;) {
     auto msg = co_await socket.read();
-    if (!msg || !*msg) break;  // error (abort, lost) or normal close
+    if (!msg || !*msg) {  // error (abort, lost) or normal close
+      spdlog::debug("exec {}/{}: stream ended without a status after {} ms: {}", rq.ns, rq.pod, since(),
+                    msg ? "closed" : msg.error().message);
+      break;
+    }
     const std::string& m = **msg;
     if (m.empty()) continue;
     const char channel = m[0];
@@ -180,15 +193,21 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
       if (data.size() > room) out.truncated = true;
       sink.append(data.substr(0, room));
     } else if (channel == kError) {
+      // The status is the protocol's last message: the server has sent all output before it.
       out.exit_code = exit_code_from_status(data, out.failure);
       got_status = true;
+      spdlog::debug("exec {}/{}: status after {} ms", rq.ns, rq.pod, since());
+      break;
     }
   }
   timer.cancel();
+  // Drop the connection now, as client-go does, rather than wait for a close handshake that
+  // nothing would bound.
+  socket.abort();
   const bool timed_out = *timed_out_flag;
   out.timed_out = timed_out;
   const auto watchdog = wrapped ? take_watchdog_pid(out.err) : std::nullopt;
-  if (cc.cancel && cc.cancel->cancelled() && !timed_out) {
+  if (cc.cancel && cc.cancel->cancelled() && !timed_out && !got_status) {
     if (watchdog) net::co_spawn(co_await net::this_coro::executor, stop_watchdog(client, rq, *watchdog), net::detached);
     co_return fail(Errc::cancelled, cc.cancel->reason());
   }
@@ -213,8 +232,9 @@ Task<Result<ExecResult>> exec(Client& client, ExecRequest rq, const CallContext&
     co_return co_await run_once(client, rq, rq.command, rq.timeout, cc, false);
   }
   r->stoppable = true;
-  if (r->err.ends_with(kStoppedMarker)) {
-    r->err.resize(r->err.size() - kStoppedMarker.size());
+  // The watchdog writes the marker before it signals the command, which may write more.
+  if (const auto at = r->err.find(kStoppedMarker); at != std::string::npos) {
+    r->err.erase(at, kStoppedMarker.size());
     r->timed_out = true;
   } else if (r->truncated && std::chrono::steady_clock::now() - started >= rq.timeout) {
     r->timed_out = true;  // stderr was cut before the marker

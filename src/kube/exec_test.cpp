@@ -26,7 +26,8 @@ TEST(ExecWatchdog, WrapsTheCommandUnchanged) {
   ASSERT_EQ(w.size(), 7U);
   EXPECT_EQ(w[0], "sh");
   EXPECT_EQ(w[1], "-c");
-  EXPECT_NE(w[2].find("sleep 7 &"), std::string::npos);
+  EXPECT_NE(w[2].find("' sh 7 '"), std::string::npos);  // the watchdog's seconds
+  EXPECT_NE(w[2].find("(sleep 7 >/dev/null"), std::string::npos);
   EXPECT_EQ(w[3], "sh");  // $0; the command's words follow as $1..., never parsed by the shell
   EXPECT_EQ(w[4], "echo");
   EXPECT_EQ(w[5], "a b");

@@ -110,3 +110,19 @@ async def test_exec_refused_in_dry_run_and_by_default(cluster, objects, anyio_ba
             assert "k8s_exec_pod" not in {t.name for t in (await c.list_tools()).tools}
             r = await c.call_tool("k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["true"]})
             assert r.is_error and ("--dry-run" in text_of(r) or "--non-destructive" in text_of(r))
+
+
+async def test_quick_execs_never_stall(cluster, objects, anyio_backend):
+    """200 quick execs in a row, none over 3 s. About 1 in 60 used to hang until --tool-timeout
+    (kubectl too, with the same wrapped script): a SIGTERM that reached the watchdog just before
+    it blocked in `wait` ran its trap only after the wait, so the watchdog lived on and the
+    stream stayed open until it fired."""
+    async with connect(cluster.kubeconfig, "--non-destructive=false", "--tool-timeout=20s") as c:
+        slowest = 0.0
+        for _ in range(200):
+            t0 = time.monotonic()
+            r = await call_ok(c, "k8s_exec_pod", podName="single", namespace=NS,
+                              command=["sh", "-c", "echo out; echo err >&2; exit 3"])
+            slowest = max(slowest, time.monotonic() - t0)
+            assert (r.structured_content["stdout"], r.structured_content["exitCode"]) == ("out\n", 3)
+        assert slowest < 3, f"slowest exec took {slowest:.1f}s"
