@@ -111,4 +111,16 @@ struct RestConfig {
 /// unsupported auth-provider — each naming the context.
 Result<RestConfig> rest_config_for(const Kubeconfig& config, std::string_view context = {});
 
+/// The REST configuration of a kubeconfig that does not come from the operator's own files
+/// (a workload cluster's kubeconfig Secret): whoever can write that Secret must not make the
+/// server read its files, run commands or route through a proxy. So only inline data is
+/// accepted: server, certificate-authority-data, client-certificate-data / client-key-data,
+/// token, username/password, tls-server-name, insecure-skip-tls-verify. An exec plugin, an
+/// auth-provider, any file path (certificate-authority, client-certificate, client-key,
+/// tokenFile), a proxy-url or impersonation (the server sets its own) is a clear error naming
+/// the field; so is an http:// server. `origin` names the source in messages ("Secret
+/// org-a/wc1-kubeconfig"). Nothing of the content is echoed.
+Result<RestConfig> restricted_rest_config(std::string_view kubeconfig_text, std::string_view origin,
+                                          std::string_view context = {});
+
 }  // namespace mcpk::kube
