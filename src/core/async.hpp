@@ -8,6 +8,8 @@
 /// g++ 12 trap (verified): a lambda or a braced temporary (`T{...}`, `{{"k", v}}`) inside a
 /// co_await expression is destroyed twice, corrupting the heap. Bind such arguments to a named
 /// local first: `Send send = [..](..){..}; co_await f(send);`. scripts/lint rejects the pattern.
+/// A defaulted class-type parameter of a coroutine (`Scope s = {}`) is the same trap at every
+/// call that omits it: give coroutines no such defaults.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

@@ -18,16 +18,21 @@
 #include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/scope.hpp"
 #include "core/single_flight.hpp"
 #include "kube/discovery.hpp"
-#include "kube/http.hpp"
 #include "kube/kubeconfig.hpp"
+#include "kube/rest.hpp"
 
 namespace mcpk::kube {
 
+/// One call's bounds and origin: its deadline bounds the whole call, its cancel token aborts
+/// the connection underneath, and its scope says who calls (whose credential, for whom to
+/// impersonate) and under which trace.
 struct CallContext {
   Clock::time_point deadline;
   CancelTokenPtr cancel;
+  RequestScope scope{};
 };
 
 inline constexpr std::string_view kAcceptTable = "application/json;as=Table;g=meta.k8s.io;v=v1,application/json";
@@ -45,7 +50,7 @@ class Client {
                                                 TransportOptions options);
 
   const RestConfig& config() const { return transport_->config(); }
-  HttpTransport& transport() { return *transport_; }
+  RestTransport& transport() { return *transport_; }
 
   /// Any request; a non-2xx answer is an Error.
   Task<Result<HttpResponse>> request(HttpRequest request, const CallContext& cc);
@@ -61,13 +66,13 @@ class Client {
   Task<Result<Resolution>> resolve(std::string_view type, std::string_view api_group, const CallContext& cc);
 
  private:
-  explicit Client(std::shared_ptr<HttpTransport> t) : transport_(std::move(t)) {}
+  explicit Client(std::shared_ptr<RestTransport> t) : transport_(std::move(t)) {}
   Task<Result<std::vector<ApiResource>>> load_discovery(const CallContext& cc);
   /// GET + JSON parse; `content_type`, when given, receives the answer's Content-Type.
   Task<Result<json::value>> fetch_json(std::string target, std::string accept, const CallContext& cc,
                                        std::string* content_type);
 
-  std::shared_ptr<HttpTransport> transport_;
+  std::shared_ptr<RestTransport> transport_;
   std::shared_ptr<const std::vector<ApiResource>> resources_;
   Clock::time_point loaded_at_{};
   // Concurrent first calls (or refreshes) share one discovery.

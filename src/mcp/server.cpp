@@ -122,15 +122,15 @@ void Session::cancel_all(std::string_view reason) {
   for (auto& [key, token] : calls) token->cancel(std::string(reason));
 }
 
-Task<std::optional<json::object>> Session::handle_text(std::string_view text, Send related) {
+Task<std::optional<json::object>> Session::handle_text(std::string_view text, Send related, RequestScope scope) {
   auto message = jsonrpc::parse_message(text);
   if (!message) co_return make_error(message.error().id, message.error().code, message.error().message);
-  co_return co_await handle(std::move(*message), std::move(related));
+  co_return co_await handle(std::move(*message), std::move(related), std::move(scope));
 }
 
-Task<std::optional<json::object>> Session::handle(jsonrpc::Message message, Send related) {
+Task<std::optional<json::object>> Session::handle(jsonrpc::Message message, Send related, RequestScope scope) {
   if (auto* req = std::get_if<jsonrpc::Request>(&message)) {
-    co_return co_await dispatch(std::move(*req), std::move(related));
+    co_return co_await dispatch(std::move(*req), std::move(related), std::move(scope));
   }
   if (auto* n = std::get_if<jsonrpc::Notification>(&message)) on_notification(*n);
   co_return std::nullopt;  // responses: we send no requests, so there is nothing to match
@@ -156,7 +156,7 @@ json::object Session::finish(json::object result, bool modern) const {
   return result;
 }
 
-Task<std::optional<json::object>> Session::dispatch(jsonrpc::Request req, Send related) {
+Task<std::optional<json::object>> Session::dispatch(jsonrpc::Request req, Send related, RequestScope scope) {
   const auto& id = req.id;
   const auto* meta = find_object(req.params, "_meta");
   const auto* version = meta ? find(*meta, kMetaVersion) : nullptr;
@@ -185,7 +185,9 @@ Task<std::optional<json::object>> Session::dispatch(jsonrpc::Request req, Send r
     }
     if (req.method == "server/discover") co_return make_result(id, finish(discover(true), true));
     if (req.method == "tools/list") co_return list_tools(req, true);
-    if (req.method == "tools/call") co_return co_await call_tool(std::move(req), std::move(related), true, level);
+    if (req.method == "tools/call") {
+      co_return co_await call_tool(std::move(req), std::move(related), std::move(scope), true, level);
+    }
     co_return make_error(id, jsonrpc::kMethodNotFound,
                          fmt::format("Method not found: {} (protocol {})", req.method, kModernVersion));
   }
@@ -212,7 +214,7 @@ Task<std::optional<json::object>> Session::dispatch(jsonrpc::Request req, Send r
   }
   if (req.method == "tools/list") co_return list_tools(req, false);
   if (req.method == "tools/call") {
-    co_return co_await call_tool(std::move(req), std::move(related), false, legacy_log_level_);
+    co_return co_await call_tool(std::move(req), std::move(related), std::move(scope), false, legacy_log_level_);
   }
   co_return make_error(id, jsonrpc::kMethodNotFound, fmt::format("Method not found: {}", req.method));
 }
@@ -267,8 +269,8 @@ std::optional<json::object> Session::list_tools(const jsonrpc::Request& req, boo
   return make_result(req.id, finish(std::move(result), modern));
 }
 
-Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send related, bool modern,
-                                                     std::optional<LogLevel> level) {
+Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send related, RequestScope scope,
+                                                     bool modern, std::optional<LogLevel> level) {
   const auto* name = find_string(req.params, "name");
   if (!name) co_return make_error(req.id, jsonrpc::kInvalidParams, "tools/call needs \"name\" (a string)");
   const ToolSpec* tool = server_.find_tool(*name);
@@ -276,7 +278,7 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
   if (hidden && server_.options().middleware) {
     // A tool the server does not offer (its policy hides it) is refused by the middleware,
     // whose message names the reason (e.g. the flag), rather than reported as unknown.
-    ToolContext ctx(json::object{}, state_, related, nullptr, std::nullopt, std::chrono::steady_clock::now(),
+    ToolContext ctx(json::object{}, state_, scope, related, nullptr, std::nullopt, std::chrono::steady_clock::now(),
                     CancelToken::make());
     const ToolHandler refuse = [](ToolContext&) -> Task<ToolResult> {
       co_return ToolResult::error("this tool is not offered by the server");
@@ -323,7 +325,7 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
     if (!ec) token->cancel("timeout");
   });
 
-  ToolContext ctx(std::move(args), state_, related, progress_token, level, deadline, token);
+  ToolContext ctx(std::move(args), state_, std::move(scope), related, progress_token, level, deadline, token);
   ToolResult result;
   try {
     // (No co_await inside ?: — g++ 12 miscompiles it.)

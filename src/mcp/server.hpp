@@ -91,9 +91,12 @@ class Session {
   /// Handles one message. Returns the JSON-RPC response for a request (nullopt for a
   /// notification, a response, or a request the client cancelled). `related` receives the
   /// notifications that belong to this request (progress, log messages), before the response.
-  Task<std::optional<json::object>> handle(jsonrpc::Message message, Send related);
+  /// `scope` (who calls, trace context) reaches the tool and every Kubernetes request it makes.
+  /// (No default argument: a defaulted `= {}` is a braced temporary in the caller's co_await,
+  /// which g++ 12 destroys twice; see core/async.hpp.)
+  Task<std::optional<json::object>> handle(jsonrpc::Message message, Send related, RequestScope scope);
   /// Parses `text` first; an unparsable message yields its JSON-RPC error response.
-  Task<std::optional<json::object>> handle_text(std::string_view text, Send related);
+  Task<std::optional<json::object>> handle_text(std::string_view text, Send related, RequestScope scope);
 
   /// Cancels every call in flight (connection closed, shutdown).
   void cancel_all(std::string_view reason);
@@ -106,11 +109,11 @@ class Session {
 
  private:
   struct Call;
-  Task<std::optional<json::object>> dispatch(jsonrpc::Request request, Send related);
+  Task<std::optional<json::object>> dispatch(jsonrpc::Request request, Send related, RequestScope scope);
   json::object initialize(const jsonrpc::Request& request);
   json::object discover(bool modern) const;
   std::optional<json::object> list_tools(const jsonrpc::Request& request, bool modern) const;
-  Task<std::optional<json::object>> call_tool(jsonrpc::Request request, Send related, bool modern,
+  Task<std::optional<json::object>> call_tool(jsonrpc::Request request, Send related, RequestScope scope, bool modern,
                                               std::optional<LogLevel> level);
   void on_notification(const jsonrpc::Notification& n);
   json::object finish(json::object result, bool modern) const;

@@ -14,6 +14,7 @@
 #include "core/async.hpp"
 #include "core/cancel.hpp"
 #include "core/json.hpp"
+#include "core/scope.hpp"
 
 namespace mcpk::mcp {
 
@@ -73,10 +74,11 @@ class ToolContext {
  public:
   using Notify = std::function<void(json::object notification)>;
 
-  ToolContext(json::object args, SessionState& session, Notify notify, json::value progress_token,
+  ToolContext(json::object args, SessionState& session, RequestScope scope, Notify notify, json::value progress_token,
               std::optional<LogLevel> log_level, std::chrono::steady_clock::time_point deadline, CancelTokenPtr cancel)
       : args_(std::move(args)),
         session_(session),
+        scope_(std::move(scope)),
         notify_(std::move(notify)),
         progress_token_(std::move(progress_token)),
         log_level_(log_level),
@@ -86,6 +88,9 @@ class ToolContext {
   /// Arguments, validated against the input schema with defaults filled in.
   const json::object& args() const { return args_; }
   SessionState& session() { return session_; }
+  /// Who is calling and under which trace (filled by the transport).
+  const RequestScope& scope() const { return scope_; }
+  const Caller& caller() const { return *scope_.caller; }
   std::chrono::steady_clock::time_point deadline() const { return deadline_; }
   /// Cancelled when the client cancels, the deadline passes or the server shuts down; pass it
   /// to every wait (API requests, timers) so the call really stops.
@@ -100,6 +105,7 @@ class ToolContext {
  private:
   json::object args_;
   SessionState& session_;
+  RequestScope scope_;
   Notify notify_;
   json::value progress_token_;
   std::optional<LogLevel> log_level_;

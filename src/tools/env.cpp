@@ -22,7 +22,9 @@ Result<std::shared_ptr<kube::Client>> client_for(mcp::ToolContext& ctx, const To
   return env.pool->client(effective_context(ctx, env));
 }
 
-kube::CallContext call_context(const mcp::ToolContext& ctx) { return {ctx.deadline(), ctx.cancel_token()}; }
+kube::CallContext call_context(const mcp::ToolContext& ctx) {
+  return {ctx.deadline(), ctx.cancel_token(), ctx.scope()};
+}
 
 std::string effective_namespace(const mcp::ToolContext& ctx, const kube::Client& client) {
   if (auto ns = string_or(ctx.args(), "namespace"); !ns.empty()) return std::string(ns);

@@ -140,7 +140,8 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl> {
     try {
       // Arguments are named locals: g++ 12 can destroy temporaries of a co_await expression twice.
       mcp::Session::Send send = [self](json::object n) { self->write(n); };
-      auto response = co_await session.handle_text(line, send);
+      const RequestScope scope;  // stdio: the one local user
+      auto response = co_await session.handle_text(line, send, scope);
       if (response && !finished) write(*response);
     } catch (const std::exception& e) {
       spdlog::error("stdio: unexpected failure handling a message: {}", e.what());
