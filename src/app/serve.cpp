@@ -17,8 +17,10 @@
 #include "mcp/server.hpp"
 #include "policy/policy.hpp"
 #include "tools/env.hpp"
-#include "transport/http.hpp"
+#include "transport/guards.hpp"
+#include "transport/http_server.hpp"
 #include "transport/stdio.hpp"
+#include "transport/streamable.hpp"
 
 namespace mcpk::app {
 namespace {
@@ -44,6 +46,30 @@ Task<Result<void>> cluster_reachable(kube::ClientPool& pool) {
                                                   (*client)->transport().endpoint(), res->status));
   }
   co_return Result<void>{};
+}
+
+// Test-only: MCPK_TEST_CALLER_HEADER names a request header whose value becomes the caller's
+// identity, so that tests can play several users before OAuth provides real ones. Without
+// authentication every caller uses the server's own credentials anyway: this only partitions
+// what callers own (sessions, port-forwards), it grants nothing.
+std::optional<transport::Middleware> test_caller_middleware() {
+  const char* header = std::getenv("MCPK_TEST_CALLER_HEADER");
+  if (!header || !*header) return std::nullopt;
+  spdlog::warn("MCPK_TEST_CALLER_HEADER is set: the {} header names the caller (for tests only)", header);
+  return
+      [name = std::string(header)](transport::Exchange& x, const transport::Handler& next) -> Task<transport::Reply> {
+        if (auto v = x.req[name]; !v.empty()) {
+          auto caller = std::make_shared<Caller>();
+          caller->key = "test#" + std::string(v.substr(0, 128));
+          caller->subject = std::string(v.substr(0, 128));
+          x.scope.caller = std::move(caller);
+        }
+        co_return co_await next(x);
+      };
+}
+
+bool loopback(std::string_view address) {
+  return address == "127.0.0.1" || address == "::1" || address.starts_with("127.");
 }
 
 }  // namespace
@@ -121,28 +147,46 @@ int run_serve(const ServeOptions& options) {
   };
   net::signal_set signals(io, SIGINT, SIGTERM);
   std::unique_ptr<transport::StdioTransport> stdio;
-  std::unique_ptr<transport::HttpTransport> http;
+  std::unique_ptr<transport::HttpServer> http;
+  transport::Router router;
+  std::shared_ptr<transport::StreamableEndpoint> endpoint;
   if (options.http.transport == "streamable-http") {
     auto addr = transport::parse_listen_address(options.http.http_addr);
-    transport::HttpOptions ho{.address = addr->first,
-                              .port = addr->second,
-                              .endpoint = options.http.http_endpoint,
-                              .max_body_bytes = static_cast<std::size_t>(options.http.max_request_size),
-                              .disable_streaming = options.http.disable_streaming,
-                              .allowed_origins = options.http.allowed_origins,
-                              .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
-                              .session_idle_timeout = *parse_duration(options.http.session_idle_timeout),
-                              .shutdown_timeout = *parse_duration(options.http.shutdown_timeout),
-                              .tls_cert_file = options.http.tls_cert_file,
-                              .tls_key_file = options.http.tls_key_file,
-                              .readiness = [&pool]() { return cluster_reachable(*pool); }};
-    http = std::make_unique<transport::HttpTransport>(io, server, ho);
+    endpoint = std::make_shared<transport::StreamableEndpoint>(
+        io, server,
+        transport::StreamableOptions{.disable_streaming = options.http.disable_streaming,
+                                     .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
+                                     .session_idle_timeout = *parse_duration(options.http.session_idle_timeout)});
+    auto health =
+        std::make_shared<transport::Health>(io.get_executor(), [&pool]() { return cluster_reachable(*pool); });
+    std::vector<transport::Middleware> mcp_chain{transport::origin_guard(options.http.allowed_origins)};
+    if (auto test_caller = test_caller_middleware()) mcp_chain.push_back(std::move(*test_caller));
+    router.add(options.http.http_endpoint, endpoint->handler(), std::move(mcp_chain));
+    router.add("/healthz", health->healthz());
+    router.add("/readyz", health->readyz());
+    http = std::make_unique<transport::HttpServer>(
+        io, router,
+        transport::HttpServerOptions{.address = addr->first,
+                                     .port = addr->second,
+                                     .max_body_bytes = static_cast<std::size_t>(options.http.max_request_size),
+                                     .tls_cert_file = options.http.tls_cert_file,
+                                     .tls_key_file = options.http.tls_key_file,
+                                     .shutdown_timeout = *parse_duration(options.http.shutdown_timeout)});
+    http->drain_on_stop(endpoint);
+    http->drain_on_stop(health);
     if (auto ok = http->listen(); !ok) {
       spdlog::error("{}", ok.error().message);
       return 2;
     }
-    spdlog::info("streamable HTTP{} on {}:{}{} (and /healthz, /readyz)", http->tls() ? "S" : "", ho.address,
-                 http->port(), ho.endpoint);
+    spdlog::info("streamable HTTP{} on {}:{}{} (and /healthz, /readyz)", http->tls() ? "S" : "", addr->first,
+                 http->port(), options.http.http_endpoint);
+    if (!loopback(addr->first)) {
+      spdlog::warn(
+          "listening on {} (beyond loopback) without authentication: anyone who reaches this port acts "
+          "with this server's Kubernetes credentials; bind --http-addr 127.0.0.1:{} or enable OAuth",
+          addr->first, http->port());
+    }
+    endpoint->start();
     net::co_spawn(io, http->run(), on_done);
   } else {
     stdio = std::make_unique<transport::StdioTransport>(

@@ -1,5 +1,5 @@
 /// @file
-/// @brief Authenticators for HttpTransport: bearer token, token file (re-read so a rotated
+/// @brief Authenticators for RestTransport: bearer token, token file (re-read so a rotated
 /// token is picked up, as client-go does every minute) and exec credential plugins
 /// (client.authentication.k8s.io v1/v1beta1, cached until expirationTimestamp, re-run on 401).
 #pragma once
@@ -7,8 +7,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
-#include "kube/http.hpp"
 #include "kube/kubeconfig.hpp"
+#include "kube/rest.hpp"
 
 namespace mcpk::kube {
 

@@ -43,7 +43,7 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
 
 Result<std::shared_ptr<Client>> Client::create(net::any_io_executor executor, RestConfig config,
                                                TransportOptions options) {
-  auto t = HttpTransport::create(std::move(executor), std::move(config), options);
+  auto t = RestTransport::create(std::move(executor), std::move(config), options);
   if (!t) return std::unexpected(t.error());
   return std::shared_ptr<Client>(new Client(std::move(*t)));
 }

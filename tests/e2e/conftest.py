@@ -48,8 +48,8 @@ def started(factory):
     """A start(*flags) function for tests that run their own servers; all are closed at the end."""
     servers = []
 
-    def start(*flags):
-        s = factory(*flags)
+    def start(*flags, **kw):
+        s = factory(*flags, **kw)
         servers.append(s)
         return s
     try:

@@ -386,3 +386,92 @@ def test_delete_cancels_calls_in_flight(srv, objects):
     while subprocess.run(["pgrep", "-f", "sleep 42.5"], capture_output=True).returncode == 0:
         assert time.monotonic() - t0 < 5, "the cancelled command is still running"
         time.sleep(0.1)
+
+
+def raw(port, data, timeout=5):
+    """Sends raw bytes; returns everything the server answers until it closes (or times out)."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
+        c.sendall(data)
+        out = b""
+        try:
+            while chunk := c.recv(65536):
+                out += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+    return out.decode(errors="replace")
+
+
+def test_strict_http_framing(srv):
+    s = srv()
+    ping = b'{"jsonrpc":"2.0","id":1,"method":"ping"}'
+    smuggled = b"POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 41\r\n\r\n"
+    # An unknown or layered Transfer-Encoding is refused and the connection closed: the bytes
+    # after it never run as a second request.
+    for te in (b"xchunked", b"chunked, identity", b"identity"):
+        out = raw(s.port, b"POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                          b"Transfer-Encoding: " + te + b"\r\n\r\n" + smuggled + ping)
+        assert out.startswith("HTTP/1.1 400") and out.count("HTTP/1.1") == 1, (te, out)
+    out = raw(s.port, b"POST /mcp HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"
+                      b"Content-Type: application/json\r\n\r\n0\r\n\r\n")
+    assert out.startswith("HTTP/1.1 400") and "Content-Length" in out
+    for hosts in (b"", b"Host: localhost\r\nHost: localhost\r\n", b"Host: a:80:evil\r\n", b"Host: a b\r\n"):
+        out = raw(s.port, b"GET /healthz HTTP/1.1\r\n" + hosts + b"\r\n")
+        assert out.startswith("HTTP/1.1 400") and "Host" in out, (hosts, out)
+    assert raw(s.port, b"GET /healthz HTTP/1.1\r\nHost: localhost:8080\r\nConnection: close\r\n\r\n"
+               ).startswith("HTTP/1.1 200")
+    assert raw(s.port, b"GET /healthz HTTP/1.0\r\n\r\n").startswith("HTTP/1.0 200")  # 1.0 needs no Host
+    # Media types are parsed, not matched as substrings.
+    assert post(s.url, INIT, {"Content-Type": "text/html; x=application/json"})[0] == 415
+    assert post(s.url, INIT, {"Content-Type": "Application/JSON; charset=utf-8"})[0] == 200
+
+
+def test_slow_headers_are_cut_off_and_the_listener_survives(srv):
+    import socket
+    s = srv()
+    t0 = time.monotonic()
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as c:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localh")  # never finishes its headers
+        assert c.recv(100) == b""  # closed by the server's header timeout
+    assert time.monotonic() - t0 < 15
+    assert call(s.base + "/healthz", "GET")[0] == 200
+
+
+def test_accept_errors_do_not_kill_the_listener(cluster, tmp_path):
+    """Past the descriptor limit accept() fails; the server logs, backs off and serves again."""
+    import resource
+    import socket
+    import subprocess
+    from conftest import BIN
+    limit = "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))"
+    p = subprocess.Popen(
+        ["python3", "-c", f"import resource, os, sys; {limit}; os.execv(sys.argv[1], sys.argv[1:])", BIN, "serve",
+         "--transport=streamable-http", "--http-addr=127.0.0.1:0"],
+        env={"KUBECONFIG": cluster.kubeconfig, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        import re
+        port = None
+        while port is None:
+            line = p.stderr.readline()
+            assert line, "server did not start"
+            m = re.search(r"on [\d.]+:(\d+)", line)
+            port = int(m.group(1)) if m else None
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(80)]
+        time.sleep(0.5)
+        for c in held:
+            c.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the listener did not recover")
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+    del resource
