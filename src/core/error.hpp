@@ -8,6 +8,7 @@
 #include <expected>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace mcpk {
 
@@ -28,10 +29,22 @@ enum class Errc {
 /// Stable lower-case name of an error code, for logs and messages.
 const char* to_string(Errc code) noexcept;
 
+/// One cause of a failure as the API server reports it (metav1.StatusCause): the field, what
+/// is wrong with it, and a machine-readable type ("FieldValueInvalid", "FieldManagerConflict").
+struct ErrorCause {
+  std::string type;
+  std::string message;
+  std::string field;
+};
+
 struct Error {
   Errc code = Errc::internal;
   std::string message;  ///< human-readable, actionable; never contains credentials
   int http_status = 0;  ///< HTTP status that caused it, when one did
+  /// From the API server's Status, when it sent one: its reason ("NotFound", "Conflict",
+  /// "AlreadyExists", "Invalid", ...) and causes.
+  std::string reason{};
+  std::vector<ErrorCause> causes{};
 
   Error() = default;
   Error(Errc c, std::string msg, int status = 0) : code(c), message(std::move(msg)), http_status(status) {}

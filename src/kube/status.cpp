@@ -5,14 +5,34 @@
 #include "core/json.hpp"
 
 namespace mcpk::kube {
+namespace {
+Error describe_status(const HttpResponse& r, std::string_view context);
+}  // namespace
 
 Error status_error(const HttpResponse& r, std::string_view context) {
-  std::string message;
-  std::string reason;
-  if (auto body = parse_json(r.body); body && body->is_object()) {
+  Error e = describe_status(r, context);
+  if (auto body = parse_json(r.body); body && body->is_object() && string_or(body->as_object(), "kind") == "Status") {
     const auto& o = body->as_object();
-    message = std::string(string_or(o, "message"));
-    reason = std::string(string_or(o, "reason"));
+    e.reason = std::string(string_or(o, "reason"));
+    if (const auto* causes = find_path(*body, {"details", "causes"}); causes && causes->is_array()) {
+      for (const auto& c : causes->get_array()) {
+        if (!c.is_object()) continue;
+        const auto& co = c.get_object();
+        e.causes.push_back(ErrorCause{std::string(string_or(co, "reason")), std::string(string_or(co, "message")),
+                                      std::string(string_or(co, "field"))});
+      }
+    }
+  }
+  return e;
+}
+
+namespace {
+
+// The error's code and an actionable message, from the HTTP status and the Status message.
+Error describe_status(const HttpResponse& r, std::string_view context) {
+  std::string message;
+  if (auto body = parse_json(r.body); body && body->is_object()) {
+    message = std::string(string_or(body->as_object(), "message"));
   }
   if (message.empty()) {
     std::string_view body = r.body;
@@ -59,5 +79,7 @@ Error status_error(const HttpResponse& r, std::string_view context) {
   }
   return {Errc::internal, fmt::format("unexpected HTTP {}{}: {}", r.status, in_context, message), r.status};
 }
+
+}  // namespace
 
 }  // namespace mcpk::kube

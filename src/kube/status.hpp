@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
-#include "kube/http.hpp"
+#include "kube/rest.hpp"
 
 namespace mcpk::kube {
 
@@ -14,7 +14,8 @@ namespace mcpk::kube {
 /// the resource, and for 403 the user, verb and resource) and adds what to do about it:
 /// 401 → credentials rejected/expired, 403 → RBAC, 404 → check name/namespace, 409 → conflict,
 /// 410 → continue token expired (start the list again), 422 → invalid object, 429/5xx → busy.
-/// `context` names the kubeconfig context or cluster, for messages.
+/// `context` names the kubeconfig context or cluster, for messages. The Status's reason and
+/// causes are kept in the Error (apply reads field-manager conflicts from them).
 Error status_error(const HttpResponse& response, std::string_view context);
 
 }  // namespace mcpk::kube

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "core/time.hpp"
+#include "kube/resource.hpp"
 #include "tools/env.hpp"
 
 namespace mcpk::tools {
@@ -43,26 +44,27 @@ Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
     auto v = find_int(a, k);
     return v ? std::to_string(*v) : std::string();
   };
-  kube::HttpRequest req;
-  req.target = kube::resource_path(pods, ns, pod, "log") +
-               kube::query_string({{"container", container},
-                                   {"previous", bool_param("previous")},
-                                   {"tailLines", int_param("tailLines")},
-                                   {"sinceSeconds", int_param("sinceSeconds")},
-                                   {"sinceTime", std::string(string_or(a, "sinceTime"))},
-                                   {"timestamps", bool_param("timestamps")},
-                                   {"limitBytes", std::to_string(limit_bytes)}});
-  req.accept = "text/plain, */*";
-  auto r = co_await c.request(std::move(req), cc);
+  kube::RequestOptions opts;
+  opts.subresource = "log";
+  opts.accept = "text/plain, */*";
+  opts.params = {{"container", container},
+                 {"previous", bool_param("previous")},
+                 {"tailLines", int_param("tailLines")},
+                 {"sinceSeconds", int_param("sinceSeconds")},
+                 {"sinceTime", std::string(string_or(a, "sinceTime"))},
+                 {"timestamps", bool_param("timestamps")},
+                 {"limitBytes", std::to_string(limit_bytes)}};
+  kube::ResourceClient rc(c, pods, ns);
+  auto r = co_await rc.get_text(pod, std::move(opts), cc);
   if (!r) co_return error_result(r.error());
-  std::string text = note + r->body;
-  if (static_cast<std::int64_t>(r->body.size()) >= limit_bytes) {
+  std::string text = note + *r;
+  if (static_cast<std::int64_t>(r->size()) >= limit_bytes) {
     text += fmt::format(
         "\n[log cut at {} bytes (limitBytes / --max-response-bytes); use tailLines, sinceSeconds or "
         "sinceTime for other parts]\n",
         limit_bytes);
   }
-  if (r->body.empty()) text += fmt::format("(no log lines for container \"{}\" of pod {}/{})\n", container, ns, pod);
+  if (r->empty()) text += fmt::format("(no log lines for container \"{}\" of pod {}/{})\n", container, ns, pod);
   co_return mcp::ToolResult::text(std::move(text));
 }
 

@@ -5,7 +5,7 @@
 #include <fmt/ranges.h>
 #include <optional>
 
-#include "kube/status.hpp"
+#include "kube/resource.hpp"
 #include "policy/mask.hpp"
 #include "tools/env.hpp"
 #include "tools/manifest.hpp"
@@ -20,11 +20,17 @@ struct Outcome {
 
 bool dry(const ToolEnv& env) { return env.policy && env.policy->dry_run(); }
 
-std::string dry_query(const ToolEnv& env, std::string extra = {}) {
-  std::vector<std::pair<std::string, std::string>> q;
-  if (dry(env)) q.emplace_back("dryRun", "All");
-  if (!extra.empty()) q.emplace_back("fieldManager", std::move(extra));
-  return kube::query_string(q);
+// The options every change carries: dry-run under --dry-run, and our field manager.
+kube::RequestOptions write_options(const ToolEnv& env) {
+  kube::RequestOptions o;
+  o.dry_run = dry(env);
+  o.field_manager = "mcp-kubernetes";
+  return o;
+}
+
+// One outcome of a change to `name` of the target's kind.
+Outcome outcome_of(const Target& t, std::string name, const Result<json::value>& r, std::string done) {
+  return Outcome{t.resource.kind, std::move(name), t.ns, r ? std::move(done) : "failed", r ? "" : r.error().message};
 }
 
 mcp::ToolResult report(std::vector<Outcome> outcomes, const ToolEnv& env, std::string_view verb_past) {
@@ -96,17 +102,15 @@ Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env)
       continue;
     }
     if (!ns.empty()) obj["metadata"].as_object()["namespace"] = ns;
-    kube::HttpRequest req;
-    req.method = "POST";
-    req.target = kube::resource_path(res->resource, ns) + dry_query(env);
-    req.body = to_json(obj);
-    auto r = co_await (*client)->request(std::move(req), cc);
+    kube::ResourceClient rc(**client, res->resource, ns);
+    auto opts = write_options(env);
+    json::value body = std::move(obj);
+    auto r = co_await rc.create(std::move(body), std::move(opts), cc);
     if (!r) {
       o.detail = r.error().message;
     } else {
       o.outcome = "created";
-      if (auto created = parse_json(r->body); created && created->is_object())
-        o.name = object_name(created->as_object());
+      if (r->is_object()) o.name = object_name(r->as_object());
     }
     outcomes.push_back(std::move(o));
   }
@@ -114,18 +118,9 @@ Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env)
 }
 
 // Field-manager conflicts (409 on apply) as a list of fields, with the way out.
-std::string conflict_detail(const std::string& body) {
-  auto v = parse_json(body);
+std::string conflict_detail(const Error& e) {
   std::vector<std::string> fields;
-  if (v && v->is_object()) {
-    if (const auto* causes = find_path(*v, {"details", "causes"}); causes && causes->is_array()) {
-      for (const auto& c : causes->get_array()) {
-        if (c.is_object())
-          fields.push_back(
-              fmt::format("{} ({})", string_or(c.get_object(), "field"), string_or(c.get_object(), "message")));
-      }
-    }
-  }
+  for (const auto& c : e.causes) fields.push_back(fmt::format("{} ({})", c.field, c.message));
   return fmt::format("field-manager conflict on {}; pass force=true to take ownership of these fields",
                      fields.empty() ? std::string("some fields") : fmt::format("{}", fmt::join(fields, "; ")));
 }
@@ -176,12 +171,13 @@ Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
       continue;
     }
     if (!ns.empty()) obj["metadata"].as_object()["namespace"] = ns;
-    const auto path = kube::resource_path(res->resource, ns, o.name);
+    kube::ResourceClient rc(**client, res->resource, ns);
     // The resourceVersion before and after tells created / configured / unchanged.
     std::string before;
     std::optional<json::value> before_obj;
     {
-      auto current = co_await (*client)->get_json(path, cc);
+      const kube::RequestOptions read;
+      auto current = co_await rc.get(o.name, read, cc);
       if (current) {
         before_obj = *current;
         if (const auto* rv = find_path(*current, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
@@ -193,27 +189,17 @@ Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
         continue;
       }
     }
-    std::vector<std::pair<std::string, std::string>> q{{"fieldManager", manager}};
-    if (force) q.emplace_back("force", "true");
-    if (dry(env)) q.emplace_back("dryRun", "All");
-    kube::HttpRequest req;
-    req.method = "PATCH";
-    req.target = path + kube::query_string(q);
-    req.content_type = "application/apply-patch+yaml";
-    req.body = to_json(obj);  // JSON is YAML
-    auto r = co_await (*client)->transport().send(std::move(req), cc.deadline, cc.cancel);
+    auto opts = write_options(env);
+    opts.field_manager = manager;
+    opts.force = force;
+    const json::value manifest = obj;
+    auto r = co_await rc.apply(o.name, manifest, std::move(opts), cc);
     if (!r) {
-      o.detail = r.error().message;
-    } else if (r->status == 409) {
-      o.detail = conflict_detail(r->body);
-    } else if (r->status < 200 || r->status >= 300) {
-      o.detail = kube::status_error(*r, (*client)->config().context).message;
+      o.detail = r.error().http_status == 409 ? conflict_detail(r.error()) : r.error().message;
     } else {
       std::string after;
-      if (auto applied = parse_json(r->body); applied) {
-        if (const auto* rv = find_path(*applied, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
-          after = std::string(rv->get_string());
-        }
+      if (const auto* rv = find_path(*r, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
+        after = std::string(rv->get_string());
       }
       // Unchanged: nothing was written (same resourceVersion), or the object already held every
       // value the manifest sets (other writers, e.g. status updates, may move the version).
@@ -231,19 +217,13 @@ Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env)
   if (!t) co_return error_result(t.error());
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  json::object opts{{"kind", "DeleteOptions"},
-                    {"apiVersion", "v1"},
-                    {"propagationPolicy", string_or(ctx.args(), "propagationPolicy", "Background")}};
-  if (auto g = find_int(ctx.args(), "gracePeriodSeconds")) opts["gracePeriodSeconds"] = *g;
-  if (dry(env)) opts["dryRun"] = json::array{"All"};
-  kube::HttpRequest req;
-  req.method = "DELETE";
-  req.target = kube::resource_path(t->resource, t->ns, name);
-  req.body = to_json(opts);
+  auto opts = write_options(env);
+  opts.propagation_policy = std::string(string_or(ctx.args(), "propagationPolicy", "Background"));
+  opts.grace_period_seconds = find_int(ctx.args(), "gracePeriodSeconds");
   const auto cc = call_context(ctx);
-  auto r = co_await t->client->request(std::move(req), cc);
-  Outcome o{t->resource.kind, name, t->ns, r ? "deleted" : "failed", r ? "" : r.error().message};
-  std::vector<Outcome> outcomes{std::move(o)};
+  kube::ResourceClient rc(*t->client, t->resource, t->ns);
+  auto r = co_await rc.remove(name, std::move(opts), cc);
+  std::vector<Outcome> outcomes{outcome_of(*t, name, r, "deleted")};
   co_return report(std::move(outcomes), env, "deleted");
 }
 
@@ -282,18 +262,15 @@ Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
         "{} is a custom resource: strategic merge patch is not supported for it; use patchType=merge or json",
         t->resource.qualified_name()));
   }
-  const std::string subresource(string_or(ctx.args(), "subresource"));
-  kube::HttpRequest req;
-  req.method = "PATCH";
-  req.target = kube::resource_path(t->resource, t->ns, name, subresource) + dry_query(env, "mcp-kubernetes");
-  req.content_type = type == "json"    ? "application/json-patch+json"
-                     : type == "merge" ? "application/merge-patch+json"
-                                       : "application/strategic-merge-patch+json";
-  req.body = to_json(patch);
+  auto opts = write_options(env);
+  opts.subresource = std::string(string_or(ctx.args(), "subresource"));
+  const auto patch_type = type == "json"    ? kube::PatchType::json
+                          : type == "merge" ? kube::PatchType::merge
+                                            : kube::PatchType::strategic;
   const auto cc = call_context(ctx);
-  auto r = co_await t->client->request(std::move(req), cc);
-  Outcome o{t->resource.kind, name, t->ns, r ? "patched" : "failed", r ? "" : r.error().message};
-  std::vector<Outcome> outcomes{std::move(o)};
+  kube::ResourceClient rc(*t->client, t->resource, t->ns);
+  auto r = co_await rc.patch(name, patch_type, std::move(patch), std::move(opts), cc);
+  std::vector<Outcome> outcomes{outcome_of(*t, name, r, "patched")};
   co_return report(std::move(outcomes), env, "patched");
 }
 
@@ -307,16 +284,13 @@ Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
         fmt::format("{} has no scale subresource, so it cannot be scaled", t->resource.qualified_name()));
   }
   const auto replicas = *find_int(ctx.args(), "replicas");
-  kube::HttpRequest req;
-  req.method = "PATCH";
-  req.target = kube::resource_path(t->resource, t->ns, name, "scale") + dry_query(env, "mcp-kubernetes");
-  req.content_type = "application/merge-patch+json";
-  req.body = to_json(json::object{{"spec", json::object{{"replicas", replicas}}}});
+  auto opts = write_options(env);
+  opts.subresource = "scale";
+  json::value patch = json::object{{"spec", json::object{{"replicas", replicas}}}};
   const auto cc = call_context(ctx);
-  auto r = co_await t->client->request(std::move(req), cc);
-  Outcome o{t->resource.kind, name, t->ns, r ? fmt::format("scaled to {}", replicas) : "failed",
-            r ? "" : r.error().message};
-  std::vector<Outcome> outcomes{std::move(o)};
+  kube::ResourceClient rc(*t->client, t->resource, t->ns);
+  auto r = co_await rc.patch(name, kube::PatchType::merge, std::move(patch), std::move(opts), cc);
+  std::vector<Outcome> outcomes{outcome_of(*t, name, r, fmt::format("scaled to {}", replicas))};
   co_return report(std::move(outcomes), env, "scaled");
 }
 
