@@ -127,7 +127,7 @@ int run_serve(const ServeOptions& options) {
   mcp::ServerOptions server_options;
   server_options.tool_timeout = *parse_duration(options.kube.tool_timeout);
   server_options.visible = tools::policy_filter(env);
-  server_options.middleware = tools::policy_guard(env);
+  server_options.middleware = {tools::audit_log(env), tools::policy_guard(env)};
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
   tools::add_all_tools(server, env);
   spdlog::info("{} tools{}", server.visible_tools().size(),

@@ -43,4 +43,33 @@ void init_logging(const LogOptions& options) {
   spdlog::set_default_logger(std::move(logger));
 }
 
+std::string log_field(std::string_view value, std::size_t max) {
+  std::string out;
+  const bool cut = value.size() > max;
+  for (unsigned char c : value.substr(0, max)) {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  if (cut) out += "...";
+  return out;
+}
+
 }  // namespace mcpk

@@ -5,6 +5,7 @@
 /// free functions (`spdlog::info(...)`). Values that might be secrets go through redact.hpp.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -24,5 +25,10 @@ Result<LogFormat> parse_log_format(std::string_view s);
 /// Installs a stderr logger. JSON format writes one object per line:
 /// {"time":"...","level":"info","msg":"..."}.
 void init_logging(const LogOptions& options);
+
+/// A value from outside (a tool argument, a header) made safe for one field of a text log
+/// line: control characters (CR, LF, TAB, ...) escaped as \n, \x1b, ..., so no argument can
+/// forge a line, and cut to `max` bytes with "...".
+std::string log_field(std::string_view value, std::size_t max = 256);
 
 }  // namespace mcpk

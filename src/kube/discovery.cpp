@@ -1,5 +1,7 @@
 #include "kube/discovery.hpp"
 
+#include "core/text.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
@@ -210,17 +212,24 @@ Result<Resolution> resolve_resource(const std::vector<ApiResource>& resources, s
   }
 
   if (matches.empty()) {
+    // "Did you mean": only names within 2 edits, so only candidates within 2 characters of the
+    // same length are compared, and only for a name of sensible length: the work is bounded
+    // whatever the input (a 1 MB resourceType once froze every client for 25 s).
     std::set<std::string> close;
-    for (const auto& r : resources) {
-      for (const auto& cand : {r.resource, r.singular, lower(r.kind)}) {
-        if (!cand.empty() && edit_distance(cand, name) <= 2) close.insert(r.qualified_name());
+    constexpr std::size_t kMaxSuggestLength = 64;
+    if (name.size() <= kMaxSuggestLength) {
+      for (const auto& r : resources) {
+        for (const auto& cand : {r.resource, r.singular, lower(r.kind)}) {
+          if (cand.empty() || cand.size() + 2 < name.size() || name.size() + 2 < cand.size()) continue;
+          if (edit_distance(cand, name) <= 2) close.insert(r.qualified_name());
+        }
       }
     }
     std::string hint = close.empty() ? std::string() : fmt::format("; did you mean {}?", fmt::join(close, ", "));
-    const auto scope = group_given ? fmt::format(" in API group \"{}\"", api_group) : std::string();
+    const auto scope = group_given ? fmt::format(" in API group \"{}\"", clip(api_group)) : std::string();
     return fail(Errc::not_found, fmt::format("the server has no resource type \"{}\"{}{} (k8s_get_api_resources lists "
                                              "them all)",
-                                             type, scope, hint));
+                                             clip(type), scope, hint));
   }
 
   std::ranges::stable_sort(matches, [](const ApiResource* a, const ApiResource* b) {
@@ -238,7 +247,7 @@ Result<Resolution> resolve_resource(const std::vector<ApiResource>& resources, s
     res.note = fmt::format(
         "\"{}\" is ambiguous: using {} ({}); also matches {} — pass apiGroup or use "
         "resource.group to choose",
-        type, chosen->qualified_name(), chosen->group_version(), fmt::join(others, ", "));
+        clip(type), chosen->qualified_name(), chosen->group_version(), fmt::join(others, ", "));
   }
   return res;
 }

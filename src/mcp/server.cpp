@@ -9,6 +9,7 @@
 
 #include "core/base64.hpp"
 #include "core/duration.hpp"
+#include "core/text.hpp"
 #include "mcp/schema.hpp"
 
 namespace mcpk::mcp {
@@ -46,6 +47,23 @@ std::optional<std::size_t> decode_cursor(std::string_view cursor) {
   return n;
 }
 
+// Gives every string of `schema` (properties, items, anyOf/oneOf branches) without maxLength
+// the default one.
+void cap_strings(json::value& schema, std::size_t cap, int depth = 0) {
+  auto* o = schema.if_object();
+  if (!o || depth > 32) return;
+  if (string_or(*o, "type") == "string" && !o->contains("maxLength")) (*o)["maxLength"] = cap;
+  if (auto* props = o->if_contains("properties"); props && props->is_object()) {
+    for (auto& kv : props->get_object()) cap_strings(kv.value(), cap, depth + 1);
+  }
+  if (auto* items = o->if_contains("items")) cap_strings(*items, cap, depth + 1);
+  for (const char* k : {"anyOf", "oneOf", "allOf"}) {
+    if (auto* branches = o->if_contains(k); branches && branches->is_array()) {
+      for (auto& b : branches->get_array()) cap_strings(b, cap, depth + 1);
+    }
+  }
+}
+
 json::object tool_result_json(ToolResult r) {
   json::object out{{"content", std::move(r.content)}};
   if (r.structured) out["structuredContent"] = std::move(*r.structured);
@@ -70,6 +88,11 @@ void Server::add_tool(ToolSpec spec) {
   }
   if (spec.output_schema && string_or(*spec.output_schema, "type") != "object") {
     throw std::invalid_argument("tool " + spec.name + ": output schema must be an object schema");
+  }
+  if (options_.default_max_length > 0) {
+    json::value s = std::move(spec.input_schema);
+    cap_strings(s, options_.default_max_length);
+    spec.input_schema = std::move(s.as_object());
   }
   tools_.push_back(std::make_unique<ToolSpec>(std::move(spec)));
   visible_ready_ = false;
@@ -98,6 +121,17 @@ const ToolSpec* Server::find_registered(std::string_view name) const {
     if (t->name == name) return t.get();
   }
   return nullptr;
+}
+
+Task<ToolResult> Server::run(ToolContext& ctx, const ToolSpec& tool, const ToolHandler& handler) const {
+  // The chain is folded per call, innermost last: a few small closures.
+  ToolHandler next = handler;
+  for (auto it = options_.middleware.rbegin(); it != options_.middleware.rend(); ++it) {
+    next = [&mw = *it, &tool, inner = std::move(next)](ToolContext& c) -> Task<ToolResult> {
+      co_return co_await mw(c, tool, inner);
+    };
+  }
+  co_return co_await next(ctx);
 }
 
 json::object Server::describe(const ToolSpec& t) const {
@@ -275,7 +309,7 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
   if (!name) co_return make_error(req.id, jsonrpc::kInvalidParams, "tools/call needs \"name\" (a string)");
   const ToolSpec* tool = server_.find_tool(*name);
   const ToolSpec* hidden = tool ? nullptr : server_.find_registered(*name);
-  if (hidden && server_.options().middleware) {
+  if (hidden && !server_.options().middleware.empty()) {
     // A tool the server does not offer (its policy hides it) is refused by the middleware,
     // whose message names the reason (e.g. the flag), rather than reported as unknown.
     ToolContext ctx(json::object{}, state_, scope, related, nullptr, std::nullopt, std::chrono::steady_clock::now(),
@@ -283,14 +317,13 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
     const ToolHandler refuse = [](ToolContext&) -> Task<ToolResult> {
       co_return ToolResult::error("this tool is not offered by the server");
     };
-    auto refused = co_await server_.options().middleware(ctx, *hidden, refuse);
+    auto refused = co_await server_.run(ctx, *hidden, refuse);
     refused.is_error = true;
     co_return make_result(req.id, finish(tool_result_json(std::move(refused)), modern));
   }
   if (!tool) {
-    co_return make_error(
-        req.id, jsonrpc::kInvalidParams,
-        fmt::format("Unknown tool: {} (tools/list shows the available tools)", std::string_view(*name)));
+    co_return make_error(req.id, jsonrpc::kInvalidParams,
+                         fmt::format("Unknown tool: {} (tools/list shows the available tools)", clip(*name)));
   }
   json::object args;
   if (const auto* a = find(req.params, "arguments"); a && !a->is_null()) {
@@ -328,12 +361,7 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
   ToolContext ctx(std::move(args), state_, std::move(scope), related, progress_token, level, deadline, token);
   ToolResult result;
   try {
-    // (No co_await inside ?: — g++ 12 miscompiles it.)
-    if (server_.options().middleware) {
-      result = co_await server_.options().middleware(ctx, *tool, tool->handler);
-    } else {
-      result = co_await tool->handler(ctx);
-    }
+    result = co_await server_.run(ctx, *tool, tool->handler);
   } catch (const std::exception& e) {
     result = ToolResult::error(fmt::format("internal error in {}: {}", tool->name, e.what()));
   }

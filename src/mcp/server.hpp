@@ -42,14 +42,18 @@ struct ServerInfo {
 
 /// Decides whether a tool is listed (and callable at all).
 using ToolFilter = std::function<bool(const ToolSpec&)>;
-/// Wraps every tool call (policy checks, audit log, metrics); call `next` to run the tool.
+/// Wraps every tool call (audit log, policy checks, then metrics and tracing); call `next` to
+/// run the rest of the chain and the tool, or answer without it (a refusal).
 using ToolMiddleware = std::function<Task<ToolResult>(ToolContext&, const ToolSpec&, const ToolHandler& next)>;
 
 struct ServerOptions {
-  ToolFilter visible;         ///< null = all tools visible
-  ToolMiddleware middleware;  ///< null = call the tool directly
+  ToolFilter visible;                      ///< null = all tools visible
+  std::vector<ToolMiddleware> middleware;  ///< outermost first; empty = call the tool directly
   std::chrono::milliseconds tool_timeout{30'000};
   std::size_t page_size = 100;  ///< tools/list page size
+  /// maxLength given to every string in an input schema that declares none (names, namespaces,
+  /// selectors): no argument of unbounded length reaches a tool. 0 = no default.
+  std::size_t default_max_length = 1024;
 };
 
 class Server {
@@ -70,6 +74,8 @@ class Server {
   const ToolSpec* find_registered(std::string_view name) const;
   /// The tool as tools/list describes it.
   json::object describe(const ToolSpec& tool) const;
+  /// Runs `handler` for `tool` through the middleware chain.
+  Task<ToolResult> run(ToolContext& ctx, const ToolSpec& tool, const ToolHandler& handler) const;
 
  private:
   ServerInfo info_;

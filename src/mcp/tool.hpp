@@ -102,6 +102,11 @@ class ToolContext {
   /// Sends notifications/message at `level` when the caller's log level lets it through.
   void log(LogLevel level, std::string_view message);
 
+  /// Set by the middleware that refused the call (policy), so that the others (audit, metrics)
+  /// tell a refusal from a failure.
+  void set_refused() { refused_ = true; }
+  bool refused() const { return refused_; }
+
  private:
   json::object args_;
   SessionState& session_;
@@ -112,6 +117,7 @@ class ToolContext {
   std::chrono::steady_clock::time_point deadline_;
   CancelTokenPtr cancel_;
   double last_progress_ = -1;
+  bool refused_ = false;
 };
 
 using ToolHandler = std::function<Task<ToolResult>(ToolContext&)>;

@@ -38,25 +38,28 @@ std::size_t mask_secret(json::object& o) {
 
 }  // namespace
 
-std::size_t mask_secrets(json::value& v) {
+std::size_t mask_secrets(json::value& v, bool secrets) {
   auto* o = v.if_object();
   if (!o) return 0;
   std::size_t n = 0;
   const auto kind = string_or(*o, "kind");
-  if (kind == "Secret") n += mask_secret(*o);
-  if (auto* items = o->if_contains("items"); items && items->is_array()) {
+  auto* items = o->if_contains("items");
+  auto* rows = o->if_contains("rows");
+  const bool collection = (items && items->is_array()) || (rows && rows->is_array() && kind == "Table");
+  if (kind == "Secret" || (secrets && !collection)) n += mask_secret(*o);
+  if (items && items->is_array()) {
     for (auto& item : items->get_array()) {
-      if (auto* io = item.if_object(); io && (kind == "SecretList" || string_or(*io, "kind") == "Secret")) {
+      if (auto* io = item.if_object(); io && (secrets || kind == "SecretList" || string_or(*io, "kind") == "Secret")) {
         n += mask_secret(*io);
       } else {
         n += mask_secrets(item);
       }
     }
   }
-  if (auto* rows = o->if_contains("rows"); rows && rows->is_array() && kind == "Table") {
+  if (rows && rows->is_array() && kind == "Table") {
     for (auto& row : rows->get_array()) {
       if (auto* ro = row.if_object()) {
-        if (auto* obj = ro->if_contains("object")) n += mask_secrets(*obj);
+        if (auto* obj = ro->if_contains("object")) n += mask_secrets(*obj, secrets);
       }
     }
   }

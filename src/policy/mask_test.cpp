@@ -39,4 +39,16 @@ TEST(Mask, OtherKindsUntouched) {
   EXPECT_EQ(mask_secrets(v), 0u);
 }
 
+TEST(Mask, AnAnswerResolvedToSecretsIsMaskedWithoutKinds) {
+  // A Secret (or a list of them) that comes back without `kind` is still a Secret.
+  auto one = *parse_json(R"J({"metadata":{"name":"s"},"data":{"k":"dg=="}})J");
+  EXPECT_EQ(mask_secrets(one), 0u);
+  EXPECT_EQ(mask_secrets(one, true), 1u);
+  EXPECT_EQ(one.as_object().at("data").as_object().at("k").as_string(), kMasked);
+  auto list = *parse_json(R"J({"items":[{"data":{"a":"x"}},{"stringData":{"b":"y"}}]})J");
+  EXPECT_EQ(mask_secrets(list, true), 2u);
+  auto table = *parse_json(R"J({"kind":"Table","rows":[{"cells":["s"],"object":{"data":{"a":"x"}}}]})J");
+  EXPECT_EQ(mask_secrets(table, true), 1u);
+}
+
 }  // namespace mcpk::policy

@@ -4,10 +4,13 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
 
+#include "core/log.hpp"
+#include "core/text.hpp"
 #include "policy/mask.hpp"
 
 namespace mcpk::tools {
@@ -36,8 +39,10 @@ std::string default_namespace(const kube::Client& client) {
 }
 
 Result<void> check_name(std::string_view name) {
-  if (name.empty() || name.size() > 253 || name.find('/') != std::string_view::npos) {
-    return fail(Errc::invalid_argument, fmt::format("\"{}\" is not a valid object name", name.substr(0, 300)));
+  // client-go's path-segment rule: no "/" or "%", and not "." or "..".
+  if (name.empty() || name.size() > 253 || name == "." || name == ".." ||
+      name.find_first_of("/%") != std::string_view::npos) {
+    return fail(Errc::invalid_argument, fmt::format("\"{}\" is not a valid object name", clip(name)));
   }
   return {};
 }
@@ -66,8 +71,8 @@ json::object with_context(json::object s, bool kubeconfig_mode) {
 
 mcp::ToolResult error_result(const Error& e) { return mcp::ToolResult::error(e.message); }
 
-void mask_if_needed(json::value& v, const ToolEnv& env) {
-  if (!env.show_secret_values) policy::mask_secrets(v);
+void mask_if_needed(json::value& v, const ToolEnv& env, const kube::ApiResource& resource) {
+  if (!env.show_secret_values) policy::mask_secrets(v, resource.group.empty() && resource.resource == "secrets");
 }
 
 std::string compact(const json::value& v) { return to_json(v); }
@@ -143,43 +148,73 @@ mcp::ToolFilter policy_filter(const ToolEnv& env) {
   };
 }
 
+Result<void> check_namespace_name(std::string_view ns) {
+  // A DNS-1123 label, as the API server requires and client-go checks before sending: no "."
+  // or ".." can reach a URL path.
+  const bool ok =
+      !ns.empty() && ns.size() <= 63 && std::isalnum(static_cast<unsigned char>(ns.front())) &&
+      std::isalnum(static_cast<unsigned char>(ns.back())) &&
+      std::ranges::all_of(ns, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  if (!ok) {
+    return fail(
+        Errc::invalid_argument,
+        fmt::format("\"{}\" is not a valid namespace (lower-case letters, digits and '-', at most 63)", clip(ns)));
+  }
+  return {};
+}
+
 mcp::ToolMiddleware policy_guard(const ToolEnv& env) {
+  return
+      [&env](mcp::ToolContext& ctx, const mcp::ToolSpec& tool, const mcp::ToolHandler& next) -> Task<mcp::ToolResult> {
+        const auto& a = ctx.args();
+        const bool mutating = !tool.annotations.read_only;
+        std::optional<Error> refused;
+        if (auto ns = string_or(a, "namespace"); !ns.empty()) {
+          if (auto ok = check_namespace_name(ns); !ok) co_return error_result(ok.error());
+        }
+        if (env.policy) {
+          if (auto r = env.policy->check_operation(tool.operation, mutating); !r) refused = r.error();
+          if (!refused) {
+            if (auto r = env.policy->check_namespace(string_or(a, "namespace")); !r) refused = r.error();
+          }
+          if (!refused && find_bool(a, "allNamespaces").value_or(false)) {
+            if (auto r = env.policy->check_all_namespaces(); !r) refused = r.error();
+          }
+        }
+        if (refused) {
+          ctx.set_refused();
+          co_return mcp::ToolResult::error("refused by the server's policy: " + refused->message);
+        }
+        co_return co_await next(ctx);
+      };
+}
+
+mcp::ToolMiddleware audit_log(const ToolEnv& env) {
   return [&env](mcp::ToolContext& ctx, const mcp::ToolSpec& tool,
                 const mcp::ToolHandler& next) -> Task<mcp::ToolResult> {
     const auto started = std::chrono::steady_clock::now();
-    const auto& a = ctx.args();
+    auto result = co_await next(ctx);
     const bool mutating = !tool.annotations.read_only;
-    std::optional<Error> refused;
-    if (env.policy) {
-      if (auto r = env.policy->check_operation(tool.operation, mutating); !r) refused = r.error();
-      if (!refused) {
-        if (auto r = env.policy->check_namespace(string_or(a, "namespace")); !r) refused = r.error();
-      }
-      if (!refused && find_bool(a, "allNamespaces").value_or(false)) {
-        if (auto r = env.policy->check_all_namespaces(); !r) refused = r.error();
-      }
-    }
-    mcp::ToolResult result;
-    if (refused) {
-      result = mcp::ToolResult::error("refused by the server's policy: " + refused->message);
-    } else {
-      result = co_await next(ctx);
-    }
-    const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
+    const bool refused = ctx.refused();
     if (!mutating && !refused && !spdlog::should_log(spdlog::level::debug)) co_return result;  // the hot path
+    const auto& a = ctx.args();
+    const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     const auto context = env.pool->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env);
     auto target = std::string(string_or(a, "resourceType"));
     for (auto key : {"name", "podName", "serviceName"}) {
       if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
     }
+    // Every value from the caller goes through log_field: no argument can forge a log line.
     if (mutating || refused) {
-      spdlog::info("audit tool={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}", tool.name,
-                   context, string_or(a, "namespace"), target, env.policy && env.policy->dry_run(), outcome,
-                   ms.count());
+      spdlog::info("audit tool={} user={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}",
+                   tool.name, log_field(ctx.caller().display()), log_field(context),
+                   log_field(string_or(a, "namespace")), log_field(target), env.policy && env.policy->dry_run(),
+                   outcome, ms.count());
     } else {
-      spdlog::debug("call tool={} context={} namespace={} target={} outcome={} duration_ms={}", tool.name, context,
-                    string_or(a, "namespace"), target, outcome, ms.count());
+      spdlog::debug("call tool={} user={} context={} namespace={} target={} outcome={} duration_ms={}", tool.name,
+                    log_field(ctx.caller().display()), log_field(context), log_field(string_or(a, "namespace")),
+                    log_field(target), outcome, ms.count());
     }
     co_return result;
   };

@@ -51,8 +51,9 @@ json::object with_context(json::object schema, bool kubeconfig_mode);
 /// An error result for a failed call, with its message.
 mcp::ToolResult error_result(const Error& e);
 
-/// Masks Secret values unless --show-secret-values.
-void mask_if_needed(json::value& v, const ToolEnv& env);
+/// Masks Secret values unless --show-secret-values. `resource` is what the request resolved
+/// to: an answer for core/v1 secrets is masked whatever kinds it carries (or lacks).
+void mask_if_needed(json::value& v, const ToolEnv& env, const kube::ApiResource& resource);
 
 /// The array at `v`, or an empty one: a reference, never a copy, so pointers into it stay valid.
 const json::array& array_at(const json::value* v);
@@ -86,9 +87,14 @@ Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource,
 
 /// Lists only the tools the policy offers (SPEC §2: tools/list reflects the policy).
 mcp::ToolFilter policy_filter(const ToolEnv& env);
-/// Wraps every call: the policy's operation and namespace checks, then an audit log line
-/// (tool, context, namespace, target, outcome, duration; never argument values).
+/// The namespace argument's form (a DNS-1123 label), checked before any request is built.
+Result<void> check_namespace_name(std::string_view ns);
+/// Refuses what the policy does not allow (operation, namespace, all namespaces) and any
+/// malformed namespace argument, for every tool; marks the context refused.
 mcp::ToolMiddleware policy_guard(const ToolEnv& env);
+/// One audit line per changing or refused call (tool, user, context, namespace, target,
+/// outcome, duration; never other argument values), a debug line for the others. Outermost.
+mcp::ToolMiddleware audit_log(const ToolEnv& env);
 
 /// Registration of each group (each in its own file).
 void add_context_tools(mcp::Server& server, ToolEnv& env);

@@ -74,10 +74,10 @@ void add_exec_tools(mcp::Server& server, ToolEnv& env) {
                      "stopped (SIGTERM, then SIGKILL) and the call reports timedOut.",
       .input_schema = with_context(schema(R"J({"type":"object","properties":{
           "podName":{"type":"string","minLength":1},
-          "command":{"type":"array","items":{"type":"string"},"minItems":1,"description":"e.g. [\"ls\",\"-l\",\"/\"]"},
+          "command":{"type":"array","items":{"type":"string","maxLength":65536},"minItems":1,"maxItems":1024,"description":"e.g. [\"ls\",\"-l\",\"/\"]"},
           "namespace":{"type":"string"},
           "container":{"type":"string"},
-          "stdin":{"type":"string"},
+          "stdin":{"type":"string","maxLength":1048576},
           "timeoutSeconds":{"type":"integer","minimum":1,"maximum":300,"default":30}},
           "required":["podName","command"],"additionalProperties":false})J"),
                                    !env.pool->in_cluster()),

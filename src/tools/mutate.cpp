@@ -310,7 +310,7 @@ void add_mutating_tools(mcp::Server& server, ToolEnv& env) {
       .description = "Creates every object of a manifest (an object, or YAML/JSON text with one or more documents). "
                      "Reports per object.",
       .input_schema = with_context(schema(R"J({"type":"object","properties":{
-          "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1}],"description":"Object or YAML/JSON text"},
+          "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1,"maxLength":4194304}],"description":"Object or YAML/JSON text"},
           "namespace":{"type":"string","description":"For objects without metadata.namespace"}},
           "required":["manifest"],"additionalProperties":false})J"),
                                    kc),
@@ -325,7 +325,7 @@ void add_mutating_tools(mcp::Server& server, ToolEnv& env) {
       .description = "Server-side apply of every object of a manifest; reports created, configured or unchanged. A "
                      "field-manager conflict lists the fields; force=true takes them over.",
       .input_schema = with_context(schema(R"J({"type":"object","properties":{
-          "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1}]},
+          "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1,"maxLength":4194304}]},
           "namespace":{"type":"string"},
           "fieldManager":{"type":"string","minLength":1,"default":"mcp-kubernetes"},
           "force":{"type":"boolean","default":false}},
@@ -357,7 +357,7 @@ void add_mutating_tools(mcp::Server& server, ToolEnv& env) {
       .description = "Patches one object: strategic merge (default for built-in kinds), merge (default for custom "
                      "resources) or json (a JSON Patch array). subresource: e.g. status.",
       .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
-          "patch":{{"anyOf":[{{"type":"object"}},{{"type":"array"}},{{"type":"string","minLength":1}}]}},
+          "patch":{{"anyOf":[{{"type":"object"}},{{"type":"array"}},{{"type":"string","minLength":1,"maxLength":1048576}}]}},
           "patchType":{{"type":"string","enum":["strategic","merge","json"]}},
           "subresource":{{"type":"string","enum":["status","scale"]}}}},
           "required":["resourceType","name","patch"],"additionalProperties":false}})J",

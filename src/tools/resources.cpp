@@ -39,7 +39,7 @@ Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
   const auto cc = call_context(ctx);
   auto obj = co_await t->client->get_json(path, cc);
   if (!obj) co_return error_result(obj.error());
-  mask_if_needed(*obj, env);
+  mask_if_needed(*obj, env, t->resource);
   const auto output = string_or(ctx.args(), "output", "slim");
   if (output == "slim") slim(*obj);
   std::string text = output == "yaml" ? to_yaml(*obj) : compact(*obj);
@@ -86,7 +86,7 @@ Task<Result<Page>> fetch_page(mcp::ToolContext& ctx, const ToolEnv& env, const T
   const auto cc = call_context(ctx);
   auto body = co_await t.client->get_json(target, cc, accept);
   if (!body) co_return std::unexpected(body.error());
-  mask_if_needed(*body, env);
+  mask_if_needed(*body, env, t.resource);
   Page p;
   const auto* meta = find_path(*body, {"metadata"});
   if (meta && meta->is_object()) {
@@ -276,7 +276,7 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
   const auto path = kube::resource_path(t->resource, t->ns, name);
   auto obj = co_await t->client->get_json(path, cc);
   if (!obj) co_return error_result(obj.error());
-  mask_if_needed(*obj, env);
+  mask_if_needed(*obj, env, t->resource);
   const std::string uid_s = object_uid(*obj);
   std::string pods;
   if (string_or(obj->as_object(), "kind") == "Pod") pods = container_summary(*obj);
