@@ -88,7 +88,11 @@ int run_serve(const ServeOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a client that goes away must not kill us mid-write
 
   net::io_context io(1);
-  kube::TransportOptions transport_options{.qps = options.kube.qps_limit, .burst = options.kube.burst_limit};
+  // An API answer may be far larger than what a tool returns (JSON vs. a table), but not without
+  // bound: 128 times the tool budget, at least 16 MiB (discovery of a large cluster fits).
+  const auto answer_limit = std::max<std::size_t>(16 * 1024 * 1024, 128 * options.kube.max_response_bytes);
+  kube::TransportOptions transport_options{
+      .qps = options.kube.qps_limit, .burst = options.kube.burst_limit, .max_response_bytes = answer_limit};
   std::unique_ptr<kube::ClientPool> pool;
   if (options.kube.in_cluster) {
     // MCPK_SERVICEACCOUNT_DIR moves the service-account mount (tests, sidecars).

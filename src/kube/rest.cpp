@@ -1,5 +1,6 @@
 #include "kube/rest.hpp"
 
+#include <malloc.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -33,6 +34,10 @@ using tcp = net::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
+
+// Answers at least this large make release_memory_after_large_answers() trim the heap.
+constexpr std::size_t kLargeAnswer = 4 * 1024 * 1024;
+bool large_answers_read = false;  // one io_context thread
 
 struct Connection {
   Stream stream;
@@ -276,7 +281,11 @@ struct RestTransport::Impl {
     parser.body_limit(options.max_response_bytes);
     auto [rec, rn] = co_await http::async_read(conn.stream, conn.buffer, parser, use_tuple);
     if (rec == http::error::body_limit) {
-      co_return fail(Errc::too_large, fmt::format("API response larger than {} bytes", options.max_response_bytes));
+      co_return fail(Errc::too_large,
+                     fmt::format("the API server's answer is larger than {} MiB, more than this server reads at once "
+                                 "(derived from --max-response-bytes); narrow the request (limit, labelSelector, "
+                                 "fieldSelector, namespace)",
+                                 options.max_response_bytes / (1024 * 1024)));
     }
     if (rec) co_return std::unexpected(net_error("read", endpoint, rec));
     auto res = parser.release();
@@ -289,6 +298,7 @@ struct RestTransport::Impl {
       if (it != res.end()) out.headers.emplace(name, std::string(it->value()));
     }
     out.body = std::move(res.body());
+    if (out.body.size() >= kLargeAnswer) large_answers_read = true;
     co_return out;
   }
 
@@ -537,6 +547,12 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, Clock::time_
     }
     co_return res;
   }
+}
+
+void release_memory_after_large_answers() {
+  if (!large_answers_read) return;
+  large_answers_read = false;
+  ::malloc_trim(0);
 }
 
 }  // namespace mcpk::kube

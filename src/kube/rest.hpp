@@ -53,7 +53,9 @@ struct TransportOptions {
   /// costs both sides more CPU than the requests themselves. WebSockets are not counted.
   std::size_t max_connections = 64;
   std::size_t max_idle_connections = 64;
-  std::size_t max_response_bytes = 256 * 1024 * 1024;
+  /// The largest API answer read (bytes); a larger one is refused as it arrives, so a huge list
+  /// never sits in memory whole. The app derives it from --max-response-bytes.
+  std::size_t max_response_bytes = 64 * 1024 * 1024;
   int max_retries = 3;  ///< for 429/503 with Retry-After
   std::string user_agent = "mcp-kubernetes";
 };
@@ -121,5 +123,10 @@ class RestTransport {
   explicit RestTransport(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// After a call that read large API answers (their memory freed by now), gives the freed heap
+/// back to the system, so one large answer does not leave the process hundreds of MB larger.
+/// Cheap when nothing large was read.
+void release_memory_after_large_answers();
 
 }  // namespace mcpk::kube

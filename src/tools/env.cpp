@@ -194,6 +194,7 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
                 const mcp::ToolHandler& next) -> Task<mcp::ToolResult> {
     const auto started = std::chrono::steady_clock::now();
     auto result = co_await next(ctx);
+    kube::release_memory_after_large_answers();  // the call's API answers are freed by now
     const bool mutating = !tool.annotations.read_only;
     const bool refused = ctx.refused();
     if (!mutating && !refused && !spdlog::should_log(spdlog::level::debug)) co_return result;  // the hot path

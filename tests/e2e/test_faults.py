@@ -1,0 +1,103 @@
+"""Faults a real API server does not produce, from a loopback fake of our own (TLS, with the
+test cluster's serving certificate): a huge answer that ignores `limit`. The real test cluster
+stays the judge of everything else."""
+import http.server
+import json
+import ssl
+import threading
+import time
+
+from test_auth import tls_variant
+from test_protocol import Raw
+
+DISCOVERY = {
+    "/api": {"kind": "APIVersions", "versions": ["v1"]},
+    "/apis": {"kind": "APIGroupList", "groups": []},
+    "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
+        {"name": "pods", "singularName": "pod", "namespaced": True, "kind": "Pod", "verbs": ["get", "list"]},
+        {"name": "configmaps", "singularName": "configmap", "namespaced": True, "kind": "ConfigMap",
+         "verbs": ["get", "list"]}]},
+}
+
+
+class FakeApiServer:
+    """Discovery for pods and configmaps; GET of pods answers `huge_bytes` of PodList whatever
+    the limit, configmaps a small list."""
+
+    def __init__(self, cluster, huge_bytes):
+        pod = json.dumps({"metadata": {"name": "p" * 40, "namespace": "default"}, "spec": {}}).encode()
+        count = huge_bytes // (len(pod) + 1)
+        self.huge = b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[' + b",".join([pod] * count) + b"]}"
+
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                if path in DISCOVERY:
+                    body = json.dumps(DISCOVERY[path]).encode()
+                elif path.endswith("/pods"):
+                    body = fake.huge
+                else:
+                    body = b'{"kind":"ConfigMapList","apiVersion":"v1","metadata":{},"items":[]}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                # Chunked, as the API server streams a large list: the size is not known up front.
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                try:
+                    for i in range(0, len(body), 1 << 20):
+                        chunk = body[i:i + (1 << 20)]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    pass  # the client stopped reading: that is the point
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cluster.dir / "pki" / "apiserver.crt", cluster.dir / "pki" / "apiserver.key")
+        self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+def peak_rss_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+
+def test_a_100_mb_answer_is_cut_off_with_a_clear_error_and_bounded_memory(cluster, tmp_path):
+    fake = FakeApiServer(cluster, 100 * 1024 * 1024)
+    s = None
+    try:
+        kc = tls_variant(cluster, tmp_path, server=fake.url)
+        s = Raw(kc)
+        s.initialize()
+        t0 = time.monotonic()
+        r = s.request(1, "tools/call", {"name": "k8s_list_resources",
+                                        "arguments": {"resourceType": "pods", "namespace": "default"}})
+        took = time.monotonic() - t0
+        text = r["result"]["content"][0]["text"]
+        assert r["result"]["isError"] and "larger than 16 MiB" in text and "narrow the request" in text, text
+        assert took < 10, f"took {took:.1f}s"
+        peak = peak_rss_mb(s.p.pid)
+        print(f"100 MB answer: refused after {took:.2f} s, peak RSS {peak:.0f} MB")
+        assert peak < 300, f"peak RSS {peak:.0f} MB"
+        # The server goes on serving, and a small answer works.
+        r = s.request(2, "tools/call", {"name": "k8s_list_resources",
+                                        "arguments": {"resourceType": "configmaps", "namespace": "default"}})
+        assert not r["result"]["isError"], r
+    finally:
+        if s:
+            s.close()
+        fake.close()
