@@ -140,6 +140,15 @@ Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resour
     }
     auto lead = discovery_flight_.lead(transport().executor());
     auto loaded = co_await load_discovery(cc);
+    if (!loaded && loaded.error().code == Errc::timeout) {
+      // Name the stage: discovery, not the request the caller made.
+      Error e = loaded.error();
+      std::string_view inner = e.message;
+      if (inner.starts_with("stopped (timeout) while ")) inner.remove_prefix(24);
+      e.message = fmt::format("stopped (timeout) while loading the API discovery of {} ({})", transport().endpoint(),
+                              inner);
+      co_return lead.finish(std::unexpected(e));
+    }
     if (!loaded) co_return lead.finish(std::unexpected(loaded.error()));
     resources_ = std::make_shared<const std::vector<ApiResource>>(std::move(*loaded));
     loaded_at_ = Clock::now();

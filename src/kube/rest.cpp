@@ -60,9 +60,16 @@ bool is_ip(std::string_view host) {
   return !ec;
 }
 
+// A request stopped by its cancel token (the call's deadline, the client, a shutdown), naming
+// the stage it was in, so that a timeout says where the time went.
+Error stopped(const CancelTokenPtr& cancel, std::string_view stage) {
+  const auto& why = cancel->reason();
+  return Error(why == "timeout" ? Errc::timeout : Errc::cancelled, fmt::format("stopped ({}) while {}", why, stage));
+}
+
 Error net_error(std::string_view what, std::string_view endpoint, const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) {
-    return Error(Errc::timeout, fmt::format("{} {}: deadline exceeded", what, endpoint));
+    return Error(Errc::timeout, fmt::format("the deadline passed during {} ({})", what, endpoint));
   }
   return Error(Errc::unavailable,
                fmt::format("cannot reach the API server at {} ({}: {})", endpoint, what, ec.message()));
@@ -189,14 +196,14 @@ struct RestTransport::Impl {
       tokens += 1;
       co_return fail(Errc::timeout, "client-side rate limit (--qps-limit) would delay the request past its deadline");
     }
-    co_return co_await sleep(wait, cancel);
+    co_return co_await sleep(wait, cancel, "waiting for the client-side rate limiter (--qps-limit)");
   }
 
-  Task<Result<void>> sleep(Clock::duration d, const CancelTokenPtr& cancel) {
+  Task<Result<void>> sleep(Clock::duration d, const CancelTokenPtr& cancel, std::string_view stage) {
     net::steady_timer timer(executor, d);
     auto reg = CancelToken::on_cancel(cancel, [&timer] { timer.cancel(); });
     co_await timer.async_wait(use_tuple);
-    if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+    if (cancel && cancel->cancelled()) co_return std::unexpected(stopped(cancel, stage));
     co_return Result<void>{};
   }
 
@@ -209,9 +216,13 @@ struct RestTransport::Impl {
     const std::string& dial_host = proxied ? proxy_host : host;
     const std::string& dial_port = proxied ? proxy_port : port;
     auto [rec, results] = co_await resolver.async_resolve(dial_host, dial_port, use_tuple);
+    if (cancel && cancel->cancelled()) co_return std::unexpected(stopped(cancel, "resolving " + endpoint));
     if (rec) co_return std::unexpected(net_error(proxied ? "resolve proxy" : "resolve", endpoint, rec));
     lowest.expires_at(deadline);
     auto [cec, ep] = co_await lowest.async_connect(results, use_tuple);
+    if (cec && cancel && cancel->cancelled()) {
+      co_return std::unexpected(stopped(cancel, "connecting to the API server at " + endpoint));
+    }
     if (cec) co_return std::unexpected(net_error(proxied ? "connect to proxy" : "connect", endpoint, cec));
     // Requests and TLS records go out at once (Nagle would hold a small write for an ACK).
     boost::system::error_code nd;
@@ -233,7 +244,9 @@ struct RestTransport::Impl {
     }
     auto [hec] = co_await conn->stream.async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
-      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+      if (cancel && cancel->cancelled()) {
+        co_return std::unexpected(stopped(cancel, "in the TLS handshake with the API server at " + endpoint));
+      }
       const long verify = SSL_get_verify_result(ssl_handle);
       if (verify != X509_V_OK) {
         co_return fail(Errc::unavailable, fmt::format("TLS verification of the API server {} failed: {}", endpoint,
@@ -276,6 +289,9 @@ struct RestTransport::Impl {
     auto reg = CancelToken::on_cancel(cancel, [&lowest] { lowest.close(); });
     lowest.expires_at(deadline);
     auto [wec, wn] = co_await http::async_write(conn.stream, req, use_tuple);
+    if (wec && cancel && cancel->cancelled()) {
+      co_return std::unexpected(stopped(cancel, "sending the request to the API server at " + endpoint));
+    }
     if (wec) co_return std::unexpected(net_error("write", endpoint, wec));
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
@@ -286,6 +302,12 @@ struct RestTransport::Impl {
                                  "(derived from --max-response-bytes); narrow the request (limit, labelSelector, "
                                  "fieldSelector, namespace)",
                                  options.max_response_bytes / (1024 * 1024)));
+    }
+    if (rec && cancel && cancel->cancelled()) {
+      co_return std::unexpected(stopped(cancel, fmt::format("waiting for the answer of the API server at {} (a large "
+                                                            "request may take long: narrow it with namespace, "
+                                                            "labelSelector or limit)",
+                                                            endpoint)));
     }
     if (rec) co_return std::unexpected(net_error("read", endpoint, rec));
     auto res = parser.release();
@@ -310,7 +332,7 @@ struct RestTransport::Impl {
   // one when all are in use. A released slot goes straight to the first waiter, so a newcomer
   // cannot take it first.
   Task<Result<void>> take_connection_slot(Clock::time_point deadline, const CancelTokenPtr& cancel) {
-    if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+    if (cancel && cancel->cancelled()) co_return std::unexpected(stopped(cancel, "starting the request"));
     if (waiters.empty() && in_use < options.max_connections) {
       ++in_use;
       co_return Result<void>{};
@@ -323,7 +345,8 @@ struct RestTransport::Impl {
       if (w->granted) break;
       if (cancel && cancel->cancelled()) {
         std::erase(waiters, w);
-        co_return fail(Errc::cancelled, cancel->reason());
+        co_return std::unexpected(stopped(
+            cancel, fmt::format("waiting for one of {} connections to {}", options.max_connections, endpoint)));
       }
       if (!ec) {
         std::erase(waiters, w);
@@ -514,7 +537,7 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, Clock::time_
         d.release(std::move(conn), keep_alive);
         break;
       }
-      if (cancel && cancel->cancelled()) co_return fail(Errc::cancelled, cancel->reason());
+      if (cancel && cancel->cancelled()) co_return res;  // its error names the stage
       // Only a GET is retried on a fresh connection: a POST/PATCH/DELETE that failed after being
       // written may already have been applied.
       if (!reused || *verb != http::verb::get || res.error().code == Errc::timeout ||
@@ -540,7 +563,10 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, Clock::time_
         const auto wait = std::chrono::seconds(std::clamp(seconds, 0, 60));
         if (Clock::now() + wait < deadline) {
           spdlog::debug("API server {} answered {}; retrying in {}s", d.endpoint, res->status, wait.count());
-          if (auto ok = co_await d.sleep(wait, cancel); !ok) co_return std::unexpected(ok.error());
+          if (auto ok = co_await d.sleep(wait, cancel, "waiting to retry after the API server's Retry-After");
+              !ok) {
+            co_return std::unexpected(ok.error());
+          }
           continue;
         }
       }

@@ -95,6 +95,8 @@ void Server::add_tool(ToolSpec spec) {
     spec.input_schema = std::move(s.as_object());
   }
   tools_.push_back(std::make_unique<ToolSpec>(std::move(spec)));
+  const ToolSpec& added = *tools_.back();
+  chains_.emplace(&added, chain(added, added.handler));
   visible_ready_ = false;
 }
 
@@ -123,15 +125,22 @@ const ToolSpec* Server::find_registered(std::string_view name) const {
   return nullptr;
 }
 
-Task<ToolResult> Server::run(ToolContext& ctx, const ToolSpec& tool, const ToolHandler& handler) const {
-  // The chain is folded per call, innermost last: a few small closures.
-  ToolHandler next = handler;
+ToolHandler Server::chain(const ToolSpec& tool, ToolHandler handler) const {
   for (auto it = options_.middleware.rbegin(); it != options_.middleware.rend(); ++it) {
-    next = [&mw = *it, &tool, inner = std::move(next)](ToolContext& c) -> Task<ToolResult> {
+    handler = [&mw = *it, &tool, inner = std::move(handler)](ToolContext& c) -> Task<ToolResult> {
       co_return co_await mw(c, tool, inner);
     };
   }
-  co_return co_await next(ctx);
+  return handler;
+}
+
+Task<ToolResult> Server::run(ToolContext& ctx, const ToolSpec& tool, const ToolHandler& handler) const {
+  // A registered tool's own handler runs through the chain built once at registration.
+  if (&handler == &tool.handler) {
+    if (auto it = chains_.find(&tool); it != chains_.end()) co_return co_await it->second(ctx);
+  }
+  const ToolHandler chained = chain(tool, handler);
+  co_return co_await chained(ctx);
 }
 
 json::object Server::describe(const ToolSpec& t) const {
@@ -370,12 +379,27 @@ Task<std::optional<json::object>> Session::call_tool(jsonrpc::Request req, Send 
 
   if (token->cancelled() && token->reason() == "cancelled by client") co_return std::nullopt;
   if (token->cancelled() && result.is_error) {
-    result = ToolResult::error(
-        token->reason() == "timeout"
-            ? fmt::format("{} did not finish within {} (--tool-timeout) and was stopped; narrow the request "
-                          "(namespace, labelSelector, limit) or raise --tool-timeout",
-                          tool->name, format_duration(std::chrono::duration_cast<Millis>(timeout)))
-            : fmt::format("{} was stopped: {}", tool->name, token->reason()));
+    // The tool's own error says where it was stopped ("stopped (timeout) while connecting to
+    // ..."), when a layer below named the stage.
+    std::string stage;
+    if (!result.content.empty() && result.content.front().is_object()) {
+      const auto text = string_or(result.content.front().get_object(), "text");
+      if (const auto at = text.find("stopped (timeout) while "); at != std::string_view::npos) {
+        stage = std::string(text.substr(at + 18));
+      }
+    }
+    const auto limit = format_duration(std::chrono::duration_cast<Millis>(timeout));
+    if (token->reason() != "timeout") {
+      result = ToolResult::error(fmt::format("{} was stopped: {}", tool->name, token->reason()));
+    } else if (!stage.empty()) {
+      result = ToolResult::error(
+          fmt::format("{} did not finish within {} (--tool-timeout): it was stopped {}", tool->name, limit, stage));
+    } else {
+      result = ToolResult::error(
+          fmt::format("{} did not finish within {} (--tool-timeout) and was stopped; narrow the request "
+                      "(namespace, labelSelector, limit) or raise --tool-timeout",
+                      tool->name, limit));
+    }
   }
   co_return make_result(req.id, finish(tool_result_json(std::move(result)), modern));
 }

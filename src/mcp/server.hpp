@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/async.hpp"
@@ -80,7 +81,10 @@ class Server {
  private:
   ServerInfo info_;
   ServerOptions options_;
+  ToolHandler chain(const ToolSpec& tool, ToolHandler handler) const;
+
   std::vector<std::unique_ptr<ToolSpec>> tools_;
+  std::unordered_map<const ToolSpec*, ToolHandler> chains_;  ///< each tool's handler in the middleware
   mutable std::vector<const ToolSpec*> visible_;
   mutable bool visible_ready_ = false;
 };

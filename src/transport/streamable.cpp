@@ -88,6 +88,7 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
   struct SessionEntry {
     std::shared_ptr<mcp::Session> session;  // shared: a DELETE must not free it under a call in flight
     std::string caller;                     // Caller::key of the one caller it answers
+    std::string client;                     // whose share of the session cap it uses (client_of)
     std::chrono::steady_clock::time_point last_used;
     std::map<std::uint64_t, std::shared_ptr<SseStream>> streams;  // resumable, not yet delivered
     std::shared_ptr<SseStream> standalone;                        // the GET stream
@@ -140,6 +141,33 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
 
   Impl(net::io_context& ctx, mcp::Server& s, StreamableOptions o)
       : io(ctx), server(s), options(std::move(o)), sweeper(ctx) {}
+
+  // Whose share of the session cap a request uses: an authenticated caller, else (every local
+  // caller being the same user) the client's address.
+  static std::string client_of(const Exchange& x) {
+    return x.scope.caller->local() ? "ip:" + x.peer : "caller:" + x.scope.caller->key;
+  }
+  std::size_t per_client_cap() const { return std::max<std::size_t>(4, options.max_sessions / 8); }
+
+  // Makes room for one more session of `client`: at its share of the cap, its least recently
+  // used idle session ends (a client that leaks sessions recycles its own, never others').
+  // False when all of its sessions are busy.
+  bool room_for(const std::string& client) {
+    std::size_t mine = 0;
+    auto oldest = sessions.end();
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      const auto& e = *it->second;
+      if (e.client != client) continue;
+      ++mine;
+      const bool idle = e.session->in_flight() == 0 && e.open_streams == 0;
+      if (idle && (oldest == sessions.end() || e.last_used < oldest->second->last_used)) oldest = it;
+    }
+    if (mine < per_client_cap()) return true;
+    if (oldest == sessions.end()) return false;
+    oldest->second->end("session evicted: the client opened too many");
+    sessions.erase(oldest);
+    return true;
+  }
 
   // The caller's session, or null (unknown, or another caller's: both are "not found").
   std::shared_ptr<SessionEntry> session_of(const Exchange& x, std::string_view id) const {
@@ -253,6 +281,11 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
     const bool initialize = request && request->method == "initialize";
     std::shared_ptr<SessionEntry> entry;
     if (initialize) {
+      const auto client = client_of(x);
+      if (!room_for(client)) {
+        co_return Reply::whole(text_response(req, http::status::too_many_requests,
+                                             "too many sessions busy for this client; end some (DELETE)\n"));
+      }
       if (sessions.size() + stateless.size() >= options.max_sessions) {
         co_return Reply::whole(text_response(req, http::status::service_unavailable, "too many sessions\n"));
       }
@@ -260,6 +293,7 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
       entry = std::make_shared<SessionEntry>();
       entry->session = std::make_shared<mcp::Session>(server);
       entry->caller = x.scope.caller->key;
+      entry->client = client;
       entry->last_used = std::chrono::steady_clock::now();
       sessions.emplace(id, entry);
     } else if (id.empty()) {

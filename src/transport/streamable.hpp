@@ -25,7 +25,10 @@ namespace mcpk::transport {
 
 struct StreamableOptions {
   bool disable_streaming = false;
-  std::size_t max_sessions = 10000;  ///< open sessions at once (both eras)
+  /// Open sessions at once (both eras). One client (an authenticated caller, else an address)
+  /// holds at most an eighth of them (at least 4): at its share, its least recently used idle
+  /// session ends to make room, so no client can fill the server.
+  std::size_t max_sessions = 10000;
   std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
 };
 

@@ -74,3 +74,21 @@ def test_a_session_answers_only_the_caller_that_opened_it(srv):
     assert call(s.url, "GET", {"Mcp-Session-Id": sid, WHO: "mallory", "Accept": "text/event-stream"})[0] == 404
     assert post(s.url, ping, {"Mcp-Session-Id": sid, WHO: "alice"})[0] == 200  # untouched
     assert call(s.url, "DELETE", {"Mcp-Session-Id": sid, WHO: "alice"})[0] == 204
+
+
+def test_one_client_cannot_fill_the_server_with_sessions(srv):
+    # --max-sessions=40: one client holds at most 5; past that its own least recently used idle
+    # session ends, and other clients are not affected.
+    s = srv("--max-sessions=40", env={"MCPK_TEST_CALLER_HEADER": WHO})
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+
+    def open_as(who):
+        status, headers, _ = post(s.url, INIT, {WHO: who})
+        assert status == 200
+        return headers["Mcp-Session-Id"]
+
+    bobs = open_as("bob")
+    alices = [open_as("alice") for _ in range(12)]
+    alive = [sid for sid in alices if post(s.url, ping, {"Mcp-Session-Id": sid, WHO: "alice"})[0] == 200]
+    assert alive == alices[-5:]  # the 5 most recent; the older ones were recycled
+    assert post(s.url, ping, {"Mcp-Session-Id": bobs, WHO: "bob"})[0] == 200

@@ -24,7 +24,7 @@ class FakeApiServer:
     """Discovery for pods and configmaps; GET of pods answers `huge_bytes` of PodList whatever
     the limit, configmaps a small list."""
 
-    def __init__(self, cluster, huge_bytes):
+    def __init__(self, cluster, huge_bytes=1000, stall=()):
         pod = json.dumps({"metadata": {"name": "p" * 40, "namespace": "default"}, "spec": {}}).encode()
         count = huge_bytes // (len(pod) + 1)
         self.huge = b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[' + b",".join([pod] * count) + b"]}"
@@ -39,6 +39,8 @@ class FakeApiServer:
 
             def do_GET(self):
                 path = self.path.split("?")[0]
+                if path in stall:
+                    time.sleep(5)  # longer than the tests' --tool-timeout
                 if path in DISCOVERY:
                     body = json.dumps(DISCOVERY[path]).encode()
                 elif path.endswith("/pods"):
@@ -101,3 +103,23 @@ def test_a_100_mb_answer_is_cut_off_with_a_clear_error_and_bounded_memory(cluste
         if s:
             s.close()
         fake.close()
+
+
+def test_a_timeout_names_the_stage_it_stopped_in(cluster, tmp_path):
+    for stall, stage in (("/api/v1/namespaces/default/pods", "waiting for the answer of the API server"),
+                         ("/api", "loading the API discovery")):
+        fake = FakeApiServer(cluster, stall=(stall,))
+        s = None
+        try:
+            s = Raw(tls_variant(cluster, tmp_path, server=fake.url), "--tool-timeout=1s")
+            s.initialize()
+            t0 = time.monotonic()
+            r = s.request(1, "tools/call", {"name": "k8s_list_resources",
+                                            "arguments": {"resourceType": "pods", "namespace": "default"}})
+            text = r["result"]["content"][0]["text"]
+            assert time.monotonic() - t0 < 3
+            assert r["result"]["isError"] and "within 1s (--tool-timeout)" in text and stage in text, text
+        finally:
+            if s:
+                s.close()
+            fake.close()

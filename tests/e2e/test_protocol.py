@@ -218,6 +218,8 @@ def test_tool_timeout_stops_a_hanging_api_server(cluster, tmp_path):
         text = r["content"][0]["text"]
         assert time.monotonic() - t0 < 3
         assert r["isError"] and "within 1s" in text and "--tool-timeout" in text
+        assert "stopped while loading the API discovery" in text, text
+        assert "(in the TLS handshake with the API server at 127.0.0.1:" in text, text
         r = s.request(3, "tools/call", {"name": "k8s_get_cluster_health", "arguments": {}})["result"]
         assert "Unhealthy" in r["content"][0]["text"]  # health reports the hang as a verdict
         # the server is still fine for other contexts
