@@ -1,6 +1,7 @@
 # mcp-kubernetes: the two commands are `make run` and `make test`.
 #   make run   ARGS="--transport=streamable-http"  installs what is missing, builds, starts the server
 #   make test                                       installs, builds, starts the test cluster, runs every test
+#   make test-asan                                  the unit tests and the e2e suite under ASan+UBSan (build-asan/)
 #   make build | make unit | make lint | make format | make bench | make cluster-up | make cluster-down | make clean
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -8,7 +9,7 @@ BUILD_TYPE ?= RelWithDebInfo
 BIN := $(BUILD_DIR)/src/app/mcp-kubernetes
 ARGS ?=
 
-.PHONY: all deps build run test unit lint format bench cluster-up cluster-down clean
+.PHONY: all deps build run test test-asan unit lint format bench cluster-up cluster-down clean
 
 all: build
 
@@ -30,6 +31,9 @@ unit: build
 test:
 	@scripts/test-all
 
+test-asan:
+	@scripts/test-asan
+
 lint: deps
 	@scripts/lint
 
@@ -48,4 +52,4 @@ cluster-down:
 	@tests/cluster/down
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/pchars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -17,7 +20,51 @@ constexpr std::string_view kAcceptDiscovery =
 
 std::string path_escape(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
+// Legacy discovery: one document per group version, fetched by up to kDiscoveryFanOut workers at
+// once (one after another, a cluster with 60 API groups took 60 round trips).
+constexpr std::size_t kDiscoveryFanOut = 8;
+
+struct DiscoveryFetch {
+  std::vector<std::tuple<std::string, std::string, bool>> gvs;  // group, version, preferred
+  std::vector<std::vector<ApiResource>> found;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  net::steady_timer done;
+  explicit DiscoveryFetch(const net::any_io_executor& ex) : done(ex, net::steady_timer::time_point::max()) {}
+};
+
+Task<void> discovery_worker(Client& client, std::shared_ptr<DiscoveryFetch> job, CallContext cc) {
+  while (job->next < job->gvs.size()) {
+    const auto i = job->next++;
+    const auto& [group, version, preferred] = job->gvs[i];
+    const auto target = group.empty() ? "/api/" + version : fmt::format("/apis/{}/{}", group, version);
+    auto list = co_await client.get_json(target, cc);
+    if (!list) {
+      spdlog::debug("discovery of {} failed: {}", target, list.error().message);
+      continue;  // an unavailable aggregated API must not hide the rest (kubectl does the same)
+    }
+    if (auto parsed = parse_resource_list(*list, group, version, preferred)) job->found[i] = std::move(*parsed);
+  }
+  if (--job->running == 0) job->done.cancel();
+}
+
 }  // namespace
+
+Task<std::vector<ApiResource>> fetch_group_versions(Client& client,
+                                                    std::vector<std::tuple<std::string, std::string, bool>> gvs,
+                                                    const CallContext& cc) {
+  const auto ex = client.transport().executor();
+  auto job = std::make_shared<DiscoveryFetch>(ex);
+  job->gvs = std::move(gvs);
+  job->found.resize(job->gvs.size());
+  job->running = std::min(kDiscoveryFanOut, job->gvs.size());
+  for (std::size_t w = 0; w < job->running; ++w) net::co_spawn(ex, discovery_worker(client, job, cc), net::detached);
+  while (job->running > 0) co_await job->done.async_wait(use_tuple);
+  std::vector<ApiResource> all;
+  for (auto& f : job->found)
+    all.insert(all.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+  co_return all;
+}
 
 std::string resource_path(const ApiResource& r, std::string_view ns, std::string_view name,
                           std::string_view subresource) {
@@ -113,16 +160,8 @@ Task<Result<std::vector<ApiResource>>> Client::load_discovery(const CallContext&
         }
       }
     }
-    for (const auto& [group, version, preferred] : gvs) {
-      const auto target = group.empty() ? "/api/" + version : fmt::format("/apis/{}/{}", group, version);
-      auto list = co_await get_json(target, cc);
-      if (!list) {
-        spdlog::debug("discovery of {} failed: {}", target, list.error().message);
-        continue;  // an unavailable aggregated API must not hide the rest (kubectl does the same)
-      }
-      auto parsed = parse_resource_list(*list, group, version, preferred);
-      if (parsed) all.insert(all.end(), parsed->begin(), parsed->end());
-    }
+    auto fetched = co_await fetch_group_versions(*this, std::move(gvs), cc);
+    all.insert(all.end(), std::make_move_iterator(fetched.begin()), std::make_move_iterator(fetched.end()));
   }
   co_return all;
 }
@@ -145,8 +184,8 @@ Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resour
       Error e = loaded.error();
       std::string_view inner = e.message;
       if (inner.starts_with("stopped (timeout) while ")) inner.remove_prefix(24);
-      e.message = fmt::format("stopped (timeout) while loading the API discovery of {} ({})", transport().endpoint(),
-                              inner);
+      e.message =
+          fmt::format("stopped (timeout) while loading the API discovery of {} ({})", transport().endpoint(), inner);
       co_return lead.finish(std::unexpected(e));
     }
     if (!loaded) co_return lead.finish(std::unexpected(loaded.error()));

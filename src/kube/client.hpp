@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,13 @@ std::string resource_path(const ApiResource& r, std::string_view ns, std::string
                           std::string_view subresource = {});
 /// "?a=1&b=x%20y" from pairs with non-empty values ("" when none).
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& params);
+
+class Client;
+/// Legacy discovery documents of (group, version, preferred), fetched a few at once; a group
+/// version that fails is skipped (as kubectl does). Resources in the order given.
+Task<std::vector<ApiResource>> fetch_group_versions(Client& client,
+                                                    std::vector<std::tuple<std::string, std::string, bool>> gvs,
+                                                    const CallContext& cc);
 
 class Client {
  public:

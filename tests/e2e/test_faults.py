@@ -24,7 +24,7 @@ class FakeApiServer:
     """Discovery for pods and configmaps; GET of pods answers `huge_bytes` of PodList whatever
     the limit, configmaps a small list."""
 
-    def __init__(self, cluster, huge_bytes=1000, stall=()):
+    def __init__(self, cluster, huge_bytes=1000, stall=(), slow_groups=0):
         pod = json.dumps({"metadata": {"name": "p" * 40, "namespace": "default"}, "spec": {}}).encode()
         count = huge_bytes // (len(pod) + 1)
         self.huge = b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[' + b",".join([pod] * count) + b"]}"
@@ -41,7 +41,18 @@ class FakeApiServer:
                 path = self.path.split("?")[0]
                 if path in stall:
                     time.sleep(5)  # longer than the tests' --tool-timeout
-                if path in DISCOVERY:
+                if path == "/apis" and slow_groups:
+                    body = json.dumps({"kind": "APIGroupList", "groups": [
+                        {"name": f"g{i}.example.com", "versions": [{"groupVersion": f"g{i}.example.com/v1",
+                                                                    "version": "v1"}],
+                         "preferredVersion": {"version": "v1"}} for i in range(slow_groups)]}).encode()
+                elif path.startswith("/apis/g"):
+                    time.sleep(0.3)  # each group's document is slow
+                    group = path.split("/")[2]
+                    body = json.dumps({"kind": "APIResourceList", "groupVersion": f"{group}/v1", "resources": [
+                        {"name": "widgets", "singularName": "widget", "namespaced": True, "kind": "Widget",
+                         "verbs": ["get", "list"]}]}).encode()
+                elif path in DISCOVERY:
                     body = json.dumps(DISCOVERY[path]).encode()
                 elif path.endswith("/pods"):
                     body = fake.huge
@@ -123,3 +134,22 @@ def test_a_timeout_names_the_stage_it_stopped_in(cluster, tmp_path):
             if s:
                 s.close()
             fake.close()
+
+
+def test_legacy_discovery_documents_are_fetched_in_parallel(cluster, tmp_path):
+    # 16 API groups whose documents take 0.3 s each: one after another that was 4.8 s.
+    fake = FakeApiServer(cluster, slow_groups=16)
+    s = None
+    try:
+        s = Raw(tls_variant(cluster, tmp_path, server=fake.url), "--tool-timeout=20s")
+        s.initialize()
+        t0 = time.monotonic()
+        r = s.request(1, "tools/call", {"name": "k8s_list_resources",
+                                        "arguments": {"resourceType": "widgets.g15.example.com", "namespace": "default"}})
+        took = time.monotonic() - t0
+        assert took < 2, f"discovery took {took:.1f}s"
+        assert not r["result"]["isError"], r  # the type was found in the last group
+    finally:
+        if s:
+            s.close()
+        fake.close()
