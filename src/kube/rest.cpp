@@ -345,8 +345,8 @@ struct RestTransport::Impl {
       if (w->granted) break;
       if (cancel && cancel->cancelled()) {
         std::erase(waiters, w);
-        co_return std::unexpected(stopped(
-            cancel, fmt::format("waiting for one of {} connections to {}", options.max_connections, endpoint)));
+        co_return std::unexpected(
+            stopped(cancel, fmt::format("waiting for one of {} connections to {}", options.max_connections, endpoint)));
       }
       if (!ec) {
         std::erase(waiters, w);
@@ -563,8 +563,7 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, Clock::time_
         const auto wait = std::chrono::seconds(std::clamp(seconds, 0, 60));
         if (Clock::now() + wait < deadline) {
           spdlog::debug("API server {} answered {}; retrying in {}s", d.endpoint, res->status, wait.count());
-          if (auto ok = co_await d.sleep(wait, cancel, "waiting to retry after the API server's Retry-After");
-              !ok) {
+          if (auto ok = co_await d.sleep(wait, cancel, "waiting to retry after the API server's Retry-After"); !ok) {
             co_return std::unexpected(ok.error());
           }
           continue;
