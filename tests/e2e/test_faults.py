@@ -2,6 +2,8 @@
 test cluster's serving certificate): a huge answer that ignores `limit`. The real test cluster
 stays the judge of everything else."""
 import http.server
+import socket
+import struct
 import json
 import ssl
 import threading
@@ -24,7 +26,7 @@ class FakeApiServer:
     """Discovery for pods and configmaps; GET of pods answers `huge_bytes` of PodList whatever
     the limit, configmaps a small list."""
 
-    def __init__(self, cluster, huge_bytes=1000, stall=(), slow_groups=0):
+    def __init__(self, cluster, huge_bytes=1000, stall=(), slow_groups=0, pods=None):
         pod = json.dumps({"metadata": {"name": "p" * 40, "namespace": "default"}, "spec": {}}).encode()
         count = huge_bytes // (len(pod) + 1)
         self.huge = b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[' + b",".join([pod] * count) + b"]}"
@@ -54,6 +56,28 @@ class FakeApiServer:
                          "verbs": ["get", "list"]}]}).encode()
                 elif path in DISCOVERY:
                     body = json.dumps(DISCOVERY[path]).encode()
+                elif path.endswith("/pods") and pods == "truncated":
+                    # Promises 1000 bytes, sends 10, and hangs up.
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    self.wfile.write(b'{"kind":"P')
+                    self.close_connection = True
+                    return
+                elif path.endswith("/pods") and pods == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()  # RST
+                    self.close_connection = True
+                    return
+                elif path.endswith("/pods") and pods == "invalid":
+                    body = b'{"kind":"PodList","items":[{"metadata":'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 elif path.endswith("/pods"):
                     body = fake.huge
                 else:
@@ -153,3 +177,26 @@ def test_legacy_discovery_documents_are_fetched_in_parallel(cluster, tmp_path):
         if s:
             s.close()
         fake.close()
+
+
+def test_truncated_reset_and_invalid_answers_are_clear_errors_and_the_server_recovers(cluster, tmp_path):
+    for kind, expect in (("truncated", "cannot reach the API server"), ("reset", "cannot reach the API server"),
+                         ("invalid", "invalid JSON")):
+        fake = FakeApiServer(cluster, pods=kind)
+        s = None
+        try:
+            s = Raw(tls_variant(cluster, tmp_path, server=fake.url), "--tool-timeout=10s")
+            s.initialize()
+            t0 = time.monotonic()
+            r = s.request(1, "tools/call", {"name": "k8s_list_resources",
+                                            "arguments": {"resourceType": "pods", "namespace": "default"}})
+            text = r["result"]["content"][0]["text"]
+            assert time.monotonic() - t0 < 3, kind
+            assert r["result"]["isError"] and expect in text, (kind, text)
+            r = s.request(2, "tools/call", {"name": "k8s_list_resources",
+                                            "arguments": {"resourceType": "configmaps", "namespace": "default"}})
+            assert not r["result"]["isError"], (kind, r)  # the next call works
+        finally:
+            if s:
+                s.close()
+            fake.close()

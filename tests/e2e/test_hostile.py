@@ -45,7 +45,9 @@ def test_a_huge_argument_is_refused_at_once_and_never_delays_another_client(srv,
         probes = [pool.submit(healthz_latency) for _ in range(5)]
         results = [c.result() for c in calls]
         slowest_probe = max(p.result() for p in probes)
-    assert time.monotonic() - t0 < 5
+    took = time.monotonic() - t0
+    print(f"3 x 1 MB resourceType: all answered in {took:.2f} s; slowest concurrent /healthz {slowest_probe:.3f} s")
+    assert took < 5
     assert slowest_probe < 1, f"/healthz took {slowest_probe:.2f}s while huge arguments were handled"
     for result, size in results:
         assert result["isError"] and "at most 1024 characters" in result["content"][0]["text"]
