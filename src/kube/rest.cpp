@@ -23,7 +23,10 @@
 
 #include "core/base64.hpp"
 #include "kube/auth.hpp"
+#include "kube/endpoint.hpp"
+#include "kube/rate_limiter.hpp"
 #include "kube/status.hpp"
+#include "kube/websocket_impl.hpp"
 
 namespace mcpk::kube {
 
@@ -31,7 +34,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+using Stream = TlsStream;
 
 namespace {
 
@@ -97,67 +100,26 @@ struct RestTransport::Impl {
     bool granted = false;
   };
   std::deque<std::shared_ptr<Waiter>> waiters;
-  // Token bucket.
-  double tokens = 0;
-  Clock::time_point last_refill = Clock::now();
+  // The client-side rate limit (shared_ptr: to be shared by every client of the cluster).
+  std::shared_ptr<RateLimiter> limiter;
 
   Impl(net::any_io_executor ex, RestConfig cfg, TransportOptions opts)
-      : executor(std::move(ex)), config(std::move(cfg)), options(opts), tokens(opts.burst) {}
+      : executor(std::move(ex)),
+        config(std::move(cfg)),
+        options(opts),
+        limiter(std::make_shared<RateLimiter>(opts.qps, opts.burst)) {}
 
   Result<void> init() {
-    auto url = boost::urls::parse_absolute_uri(config.server);
-    if (!url || url->host().empty()) {
-      return fail(Errc::invalid_argument,
-                  fmt::format("context {}: server \"{}\" is not a URL", config.context, config.server));
-    }
-    if (url->scheme() != "https") {
-      return fail(Errc::not_supported, fmt::format("context {}: only https:// API servers are supported (got {})",
-                                                   config.context, std::string_view(url->scheme())));
-    }
-    host = url->host_address();
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    port = url->has_port() ? std::string(url->port()) : "443";
-    base_path = std::string(url->encoded_path());
-    while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
-    endpoint = fmt::format("{}:{}", url->host(), port);
-
-    boost::system::error_code ec;
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (config.insecure_skip_tls_verify) {
-      tls.set_verify_mode(ssl::verify_none);
-    } else {
-      tls.set_verify_mode(ssl::verify_peer);
-      if (!config.ca_pem.empty()) {
-        tls.add_certificate_authority(net::buffer(config.ca_pem), ec);
-        if (ec) return fail(Errc::invalid_argument, fmt::format("context {}: invalid CA certificate", config.context));
-      } else {
-        tls.set_default_verify_paths(ec);
-      }
-    }
-    if (!config.client_cert_pem.empty()) {
-      tls.use_certificate_chain(net::buffer(config.client_cert_pem), ec);
-      if (ec)
-        return fail(Errc::invalid_argument, fmt::format("context {}: invalid client certificate", config.context));
-      tls.use_private_key(net::buffer(config.client_key_pem), ssl::context::pem, ec);
-      if (ec) return fail(Errc::invalid_argument, fmt::format("context {}: invalid client key", config.context));
-    }
-    if (!config.proxy_url.empty()) {
-      auto p = boost::urls::parse_absolute_uri(config.proxy_url);
-      if (!p || p->host().empty()) {
-        return fail(Errc::invalid_argument, fmt::format("context {}: proxy-url is not a URL", config.context));
-      }
-      if (p->scheme() != "http") {
-        return fail(Errc::not_supported,
-                    fmt::format("context {}: only http:// proxies (HTTP CONNECT) are supported in proxy-url, not {}://",
-                                config.context, std::string_view(p->scheme())));
-      }
-      proxy_host = p->host_address();
-      proxy_port = p->has_port() ? std::string(p->port()) : "80";
-      if (p->has_userinfo()) {
-        proxy_auth = "Basic " + base64_encode(std::string(p->user()) + ":" + std::string(p->password()));
-      }
-    }
+    auto ep = parse_endpoint(config);
+    if (!ep) return std::unexpected(ep.error());
+    host = std::move(ep->host);
+    port = std::move(ep->port);
+    base_path = std::move(ep->base_path);
+    endpoint = std::move(ep->endpoint);
+    proxy_host = std::move(ep->proxy_host);
+    proxy_port = std::move(ep->proxy_port);
+    proxy_auth = std::move(ep->proxy_auth);
+    if (auto ok = configure_tls(tls, config); !ok) return ok;
     if (!config.username.empty() || !config.password.empty()) {
       basic_auth = "Basic " + base64_encode(config.username + ":" + config.password);
     }
@@ -185,18 +147,12 @@ struct RestTransport::Impl {
 
   // Waits for a token of the QPS/burst bucket.
   Task<Result<void>> throttle(Clock::time_point deadline, const CancelTokenPtr& cancel) {
-    const auto now = Clock::now();
-    const double elapsed = std::chrono::duration<double>(now - last_refill).count();
-    tokens = std::min<double>(options.burst, tokens + elapsed * options.qps);
-    last_refill = now;
-    tokens -= 1;
-    if (tokens >= 0) co_return Result<void>{};
-    const auto wait = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(-tokens / options.qps));
-    if (now + wait > deadline) {
-      tokens += 1;
+    const auto wait = limiter->reserve(Clock::now(), deadline);
+    if (!wait) {
       co_return fail(Errc::timeout, "client-side rate limit (--qps-limit) would delay the request past its deadline");
     }
-    co_return co_await sleep(wait, cancel, "waiting for the client-side rate limiter (--qps-limit)");
+    if (*wait == Clock::duration::zero()) co_return Result<void>{};
+    co_return co_await sleep(*wait, cancel, "waiting for the client-side rate limiter (--qps-limit)");
   }
 
   Task<Result<void>> sleep(Clock::duration d, const CancelTokenPtr& cancel, std::string_view stage) {
@@ -375,37 +331,6 @@ struct RestTransport::Impl {
 };
 
 namespace websocket = beast::websocket;
-
-struct WebSocket::Impl {
-  websocket::stream<Stream> ws;
-  beast::flat_buffer buffer;
-  std::string protocol;
-  explicit Impl(Stream&& s) : ws(std::move(s)) {}
-};
-
-WebSocket::WebSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-WebSocket::~WebSocket() = default;
-const std::string& WebSocket::protocol() const { return impl_->protocol; }
-
-Task<Result<std::optional<std::string>>> WebSocket::read() {
-  impl_->buffer.clear();
-  auto [ec, n] = co_await impl_->ws.async_read(impl_->buffer, use_tuple);
-  if (ec == websocket::error::closed) co_return std::optional<std::string>{};
-  if (ec) co_return fail(Errc::unavailable, "stream: " + ec.message());
-  co_return std::optional<std::string>(beast::buffers_to_string(impl_->buffer.data()));
-}
-
-Task<Result<void>> WebSocket::write(std::string data) {
-  impl_->ws.binary(true);
-  auto [ec, n] = co_await impl_->ws.async_write(net::buffer(data), use_tuple);
-  if (ec) co_return fail(Errc::unavailable, "stream: " + ec.message());
-  co_return Result<void>{};
-}
-
-void WebSocket::abort() {
-  boost::system::error_code ec;
-  beast::get_lowest_layer(impl_->ws).socket().close(ec);
-}
 
 RestTransport::RestTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 

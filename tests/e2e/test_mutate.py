@@ -1,6 +1,7 @@
 """Mutating tools against the real cluster; every effect is checked with kubectl, not with our
 own tools."""
 import json
+import time
 import uuid
 
 import pytest
@@ -111,7 +112,13 @@ async def test_delete_with_options(rw, cluster, ns):
     cluster.kubectl("-n", ns, "create", "configmap", "gone")
     await call_ok(rw, "k8s_delete_resource", resourceType="configmap", name="gone", namespace=ns,
                   propagationPolicy="Foreground", gracePeriodSeconds=0)
-    assert cluster.kubectl("-n", ns, "get", "configmap", "gone", check=False).returncode != 0
+    # Foreground deletion: the garbage collector removes the object (and its finalizer) shortly after.
+    for _ in range(50):
+        if cluster.kubectl("-n", ns, "get", "configmap", "gone", check=False).returncode != 0:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("configmap gone was not deleted")
     msg = await call_err(rw, "k8s_delete_resource", resourceType="configmap", name="gone", namespace=ns)
     assert "not found" in msg
 
