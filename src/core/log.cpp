@@ -44,31 +44,10 @@ void init_logging(const LogOptions& options) {
 }
 
 std::string log_field(std::string_view value, std::size_t max) {
+  // JSON string escaping makes every control character visible (\n, \u001b, ...).
   std::string out;
-  const bool cut = value.size() > max;
-  for (unsigned char c : value.substr(0, max)) {
-    switch (c) {
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  if (cut) out += "...";
+  append_json_escaped(out, value.substr(0, max));
+  if (value.size() > max) out += "...";
   return out;
 }
 

@@ -27,8 +27,8 @@ Result<LogFormat> parse_log_format(std::string_view s);
 void init_logging(const LogOptions& options);
 
 /// A value from outside (a tool argument, a header) made safe for one field of a text log
-/// line: control characters (CR, LF, TAB, ...) escaped as \n, \x1b, ..., so no argument can
-/// forge a line, and cut to `max` bytes with "...".
+/// line: escaped as in a JSON string (\n, \u001b, \"), so no argument can forge a line, and
+/// cut to `max` bytes with "...".
 std::string log_field(std::string_view value, std::size_t max = 256);
 
 }  // namespace mcpk

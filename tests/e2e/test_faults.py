@@ -1,6 +1,7 @@
 """Faults a real API server does not produce, from a loopback fake of our own (TLS, with the
 test cluster's serving certificate): a huge answer that ignores `limit`. The real test cluster
 stays the judge of everything else."""
+import contextlib
 import http.server
 import socket
 import struct
@@ -106,6 +107,26 @@ class FakeApiServer:
         self.httpd.shutdown()
 
 
+@contextlib.contextmanager
+def served_by(cluster, tmp_path, *flags, **fake_options):
+    """The server (stdio, initialized) with a fake API server as its cluster."""
+    fake = FakeApiServer(cluster, **fake_options)
+    s = None
+    try:
+        s = Raw(tls_variant(cluster, tmp_path, server=fake.url), *flags)
+        s.initialize()
+        yield s
+    finally:
+        if s:
+            s.close()
+        fake.close()
+
+
+def list_call(s, id_, resource):
+    return s.request(id_, "tools/call", {"name": "k8s_list_resources",
+                                         "arguments": {"resourceType": resource, "namespace": "default"}})
+
+
 def peak_rss_mb(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmHWM:"):
@@ -143,60 +164,32 @@ def test_a_100_mb_answer_is_cut_off_with_a_clear_error_and_bounded_memory(cluste
 def test_a_timeout_names_the_stage_it_stopped_in(cluster, tmp_path):
     for stall, stage in (("/api/v1/namespaces/default/pods", "waiting for the answer of the API server"),
                          ("/api", "loading the API discovery")):
-        fake = FakeApiServer(cluster, stall=(stall,))
-        s = None
-        try:
-            s = Raw(tls_variant(cluster, tmp_path, server=fake.url), "--tool-timeout=1s")
-            s.initialize()
+        with served_by(cluster, tmp_path, "--tool-timeout=1s", stall=(stall,)) as s:
             t0 = time.monotonic()
-            r = s.request(1, "tools/call", {"name": "k8s_list_resources",
-                                            "arguments": {"resourceType": "pods", "namespace": "default"}})
+            r = list_call(s, 1, "pods")
             text = r["result"]["content"][0]["text"]
             assert time.monotonic() - t0 < 3
             assert r["result"]["isError"] and "within 1s (--tool-timeout)" in text and stage in text, text
-        finally:
-            if s:
-                s.close()
-            fake.close()
 
 
 def test_legacy_discovery_documents_are_fetched_in_parallel(cluster, tmp_path):
     # 16 API groups whose documents take 0.3 s each: one after another that was 4.8 s.
-    fake = FakeApiServer(cluster, slow_groups=16)
-    s = None
-    try:
-        s = Raw(tls_variant(cluster, tmp_path, server=fake.url), "--tool-timeout=20s")
-        s.initialize()
+    with served_by(cluster, tmp_path, "--tool-timeout=20s", slow_groups=16) as s:
         t0 = time.monotonic()
-        r = s.request(1, "tools/call", {"name": "k8s_list_resources",
-                                        "arguments": {"resourceType": "widgets.g15.example.com", "namespace": "default"}})
+        r = list_call(s, 1, "widgets.g15.example.com")
         took = time.monotonic() - t0
         assert took < 2, f"discovery took {took:.1f}s"
         assert not r["result"]["isError"], r  # the type was found in the last group
-    finally:
-        if s:
-            s.close()
-        fake.close()
 
 
 def test_truncated_reset_and_invalid_answers_are_clear_errors_and_the_server_recovers(cluster, tmp_path):
     for kind, expect in (("truncated", "cannot reach the API server"), ("reset", "cannot reach the API server"),
                          ("invalid", "invalid JSON")):
-        fake = FakeApiServer(cluster, pods=kind)
-        s = None
-        try:
-            s = Raw(tls_variant(cluster, tmp_path, server=fake.url), "--tool-timeout=10s")
-            s.initialize()
+        with served_by(cluster, tmp_path, "--tool-timeout=10s", pods=kind) as s:
             t0 = time.monotonic()
-            r = s.request(1, "tools/call", {"name": "k8s_list_resources",
-                                            "arguments": {"resourceType": "pods", "namespace": "default"}})
+            r = list_call(s, 1, "pods")
             text = r["result"]["content"][0]["text"]
             assert time.monotonic() - t0 < 3, kind
             assert r["result"]["isError"] and expect in text, (kind, text)
-            r = s.request(2, "tools/call", {"name": "k8s_list_resources",
-                                            "arguments": {"resourceType": "configmaps", "namespace": "default"}})
+            r = list_call(s, 2, "configmaps")
             assert not r["result"]["isError"], (kind, r)  # the next call works
-        finally:
-            if s:
-                s.close()
-            fake.close()
