@@ -6,12 +6,13 @@
 
 namespace mcpk::kube {
 namespace {
-Error describe_status(const HttpResponse& r, std::string_view context);
+Error describe_status(const HttpResponse& r, const Result<json::value>& body, std::string_view context);
 }  // namespace
 
 Error status_error(const HttpResponse& r, std::string_view context) {
-  Error e = describe_status(r, context);
-  if (auto body = parse_json(r.body); body && body->is_object() && string_or(body->as_object(), "kind") == "Status") {
+  const auto body = parse_json(r.body);  // once, for the message and the Status details
+  Error e = describe_status(r, body, context);
+  if (body && body->is_object() && string_or(body->as_object(), "kind") == "Status") {
     const auto& o = body->as_object();
     e.reason = std::string(string_or(o, "reason"));
     if (const auto* causes = find_path(*body, {"details", "causes"}); causes && causes->is_array()) {
@@ -29,14 +30,12 @@ Error status_error(const HttpResponse& r, std::string_view context) {
 namespace {
 
 // The error's code and an actionable message, from the HTTP status and the Status message.
-Error describe_status(const HttpResponse& r, std::string_view context) {
+Error describe_status(const HttpResponse& r, const Result<json::value>& body, std::string_view context) {
   std::string message;
-  if (auto body = parse_json(r.body); body && body->is_object()) {
-    message = std::string(string_or(body->as_object(), "message"));
-  }
+  if (body && body->is_object()) message = std::string(string_or(body->as_object(), "message"));
   if (message.empty()) {
-    std::string_view body = r.body;
-    message = body.size() > 200 ? std::string(body.substr(0, 200)) + "..." : std::string(body);
+    std::string_view raw = r.body;
+    message = raw.size() > 200 ? std::string(raw.substr(0, 200)) + "..." : std::string(raw);
     if (message.empty()) message = fmt::format("HTTP {}", r.status);
   }
   const auto in_context = context.empty() ? std::string() : fmt::format(" (context {})", context);

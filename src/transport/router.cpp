@@ -32,7 +32,10 @@ void Router::add_prefix(std::string prefix, Handler handler, std::vector<Middlew
   routes_.push_back(Route{std::move(prefix), true, chain(std::move(middleware), std::move(handler))});
 }
 
-void Router::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
+void Router::use(Middleware middleware) {
+  middleware_.push_back(std::move(middleware));
+  entry_ = chain(middleware_, [this](Exchange& x) { return route(x); });
+}
 
 const Router::Route* Router::match(std::string_view path) const {
   const Route* best = nullptr;
@@ -51,10 +54,7 @@ Task<Reply> Router::route(Exchange& x) const {
 }
 
 Task<Reply> Router::dispatch(Exchange& exchange) const {
-  if (!entry_ || entry_size_ != middleware_.size()) {
-    entry_ = chain(middleware_, [this](Exchange& x) { return route(x); });
-    entry_size_ = middleware_.size();
-  }
+  if (!entry_) co_return co_await route(exchange);  // no global middleware
   co_return co_await entry_(exchange);
 }
 

@@ -86,8 +86,7 @@ class Router {
 
   std::vector<Route> routes_;
   std::vector<Middleware> middleware_;
-  mutable Handler entry_;  ///< the global chain around route(), built on first dispatch
-  mutable std::size_t entry_size_ = 0;
+  Handler entry_;  ///< the global chain around route(), rebuilt by use(); empty without middleware
 };
 
 /// Chains `middleware` (outermost first) around `handler`.
