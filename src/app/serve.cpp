@@ -32,14 +32,14 @@ constexpr const char* kInstructions =
 
 // /readyz: the default cluster's API server answers GET /version within 1 s (past the rate
 // limiter and the connection cap: a busy server is still ready).
-Task<Result<void>> cluster_reachable(kube::ClientPool& pool) {
-  auto client = pool.client("");
+Task<Result<void>> cluster_reachable(kube::ClientSource& clients) {
+  const kube::CallContext cc{kube::Clock::now() + std::chrono::seconds(1), nullptr, RequestScope{}};
+  auto client = co_await clients.client("", cc);
   if (!client) co_return std::unexpected(client.error());
   kube::HttpRequest request;
   request.target = "/version";
   request.probe = true;
-  const auto deadline = kube::Clock::now() + std::chrono::seconds(1);
-  auto res = co_await (*client)->transport().send(std::move(request), deadline, nullptr);
+  auto res = co_await (*client)->transport().send(std::move(request), cc);
   if (!res) co_return std::unexpected(res.error());
   if (res->status != 200) {
     co_return fail(Errc::unavailable, fmt::format("the API server at {} answered GET /version with HTTP {}",
@@ -91,9 +91,11 @@ int run_serve(const ServeOptions& options) {
   // An API answer may be far larger than what a tool returns (JSON vs. a table), but not without
   // bound: 128 times the tool budget, at least 16 MiB (discovery of a large cluster fits).
   const auto answer_limit = std::max<std::size_t>(16 * 1024 * 1024, 128 * options.kube.max_response_bytes);
-  kube::TransportOptions transport_options{
-      .qps = options.kube.qps_limit, .burst = options.kube.burst_limit, .max_response_bytes = answer_limit};
-  std::unique_ptr<kube::ClientPool> pool;
+  kube::ClientSource::Options source_options{
+      .transport = {.qps = options.kube.qps_limit, .burst = options.kube.burst_limit, .max_response_bytes = answer_limit},
+      .cache = {},
+      .observer = nullptr};
+  std::unique_ptr<kube::ClientSource> clients;
   if (options.kube.in_cluster) {
     // MCPK_SERVICEACCOUNT_DIR moves the service-account mount (tests, sidecars).
     const char* sa_dir = std::getenv("MCPK_SERVICEACCOUNT_DIR");
@@ -103,7 +105,7 @@ int run_serve(const ServeOptions& options) {
       return 2;
     }
     spdlog::info("in-cluster: API server {}, namespace {}", cfg->server, cfg->ns);
-    pool = std::make_unique<kube::ClientPool>(io.get_executor(), std::move(*cfg), transport_options);
+    clients = std::make_unique<kube::ClientSource>(io.get_executor(), std::move(*cfg), source_options);
   } else {
     // The kubeconfig is read once at start; clients connect lazily, so an unreachable context
     // never delays start-up or other contexts.
@@ -119,11 +121,11 @@ int run_serve(const ServeOptions& options) {
     if (kubeconfig->contexts.empty()) {
       spdlog::warn("no kubeconfig contexts found (KUBECONFIG / ~/.kube/config); tools will report it");
     }
-    pool = std::make_unique<kube::ClientPool>(io.get_executor(), std::move(*kubeconfig), transport_options,
-                                              options.kube.context);
+    clients = std::make_unique<kube::ClientSource>(io.get_executor(), std::move(*kubeconfig), options.kube.context,
+                                                   source_options);
   }
   const policy::Policy safety(options.policy);
-  tools::ToolEnv env{.pool = pool.get(),
+  tools::ToolEnv env{.clients = clients.get(),
                      .policy = &safety,
                      .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),
                      .show_secret_values = options.kube.show_secret_values};
@@ -135,8 +137,8 @@ int run_serve(const ServeOptions& options) {
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
   tools::add_all_tools(server, env);
   spdlog::info("{} tools{}", server.visible_tools().size(),
-               pool->in_cluster() ? std::string(" (in-cluster)")
-                                  : fmt::format(", default context \"{}\"", pool->default_context()));
+               clients->in_cluster() ? std::string(" (in-cluster)")
+                                  : fmt::format(", default context \"{}\"", clients->default_context()));
 
   int exit_code = 0;
   auto on_done = [&](std::exception_ptr e) {
@@ -162,7 +164,7 @@ int run_serve(const ServeOptions& options) {
                                      .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
                                      .session_idle_timeout = *parse_duration(options.http.session_idle_timeout)});
     auto health =
-        std::make_shared<transport::Health>(io.get_executor(), [&pool]() { return cluster_reachable(*pool); });
+        std::make_shared<transport::Health>(io.get_executor(), [&clients]() { return cluster_reachable(*clients); });
     std::vector<transport::Middleware> mcp_chain{transport::origin_guard(options.http.allowed_origins)};
     if (auto test_caller = test_caller_middleware()) mcp_chain.push_back(std::move(*test_caller));
     router.add(options.http.http_endpoint, endpoint->handler(), std::move(mcp_chain));

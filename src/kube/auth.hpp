@@ -1,5 +1,5 @@
 /// @file
-/// @brief Authenticators for RestTransport: bearer token, token file (re-read so a rotated
+/// @brief Authenticators behind config_credentials() (kube/chain.hpp): bearer token, token file (re-read so a rotated
 /// token is picked up, as client-go does every minute) and exec credential plugins
 /// (client.authentication.k8s.io v1/v1beta1, cached until expirationTimestamp, re-run on 401).
 #pragma once
@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "kube/kubeconfig.hpp"
-#include "kube/rest.hpp"
+#include "kube/chain.hpp"
 
 namespace mcpk::kube {
 

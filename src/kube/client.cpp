@@ -88,15 +88,22 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
   return q;
 }
 
+Result<std::shared_ptr<Client>> Client::create(std::shared_ptr<Cluster> cluster, const RestConfig& config,
+                                               DecoratorChain decorators, std::string owner) {
+  auto t = cluster->transport(config, std::move(decorators));
+  if (!t) return std::unexpected(t.error());
+  return std::shared_ptr<Client>(new Client(std::move(cluster), std::move(*t), std::move(owner)));
+}
+
 Result<std::shared_ptr<Client>> Client::create(net::any_io_executor executor, RestConfig config,
                                                TransportOptions options) {
-  auto t = RestTransport::create(std::move(executor), std::move(config), options);
-  if (!t) return std::unexpected(t.error());
-  return std::shared_ptr<Client>(new Client(std::move(*t)));
+  auto cluster = std::make_shared<Cluster>(executor, config.context, std::move(options));
+  auto identity = config_identity(executor, config);
+  return create(std::move(cluster), config, std::move(identity), "local");
 }
 
 Task<Result<HttpResponse>> Client::request(HttpRequest request, const CallContext& cc) {
-  auto r = co_await transport_->send(std::move(request), cc.deadline, cc.cancel);
+  auto r = co_await transport_->send(std::move(request), cc);
   if (!r) co_return r;
   if (r->status < 200 || r->status >= 300) co_return std::unexpected(status_error(*r, config().context));
   co_return r;
@@ -168,16 +175,17 @@ Task<Result<std::vector<ApiResource>>> Client::load_discovery(const CallContext&
 
 Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resources(const CallContext& cc,
                                                                                     bool refresh) {
+  auto& cache = cluster_->discovery();
   for (;;) {
-    if (resources_ && !refresh) co_return resources_;
+    if (cache.resources && !refresh) co_return cache.resources;
     if (cc.cancel && cc.cancel->cancelled()) co_return fail(Errc::cancelled, cc.cancel->reason());
-    if (discovery_flight_.busy()) {
-      auto shared = co_await discovery_flight_.join(cc.cancel);
+    if (cache.flight.busy()) {
+      auto shared = co_await cache.flight.join(cc.cancel);
       // Another caller's cancellation is not ours: then run discovery ourselves.
       if (shared && (*shared || shared->error().code != Errc::cancelled)) co_return *shared;
       continue;
     }
-    auto lead = discovery_flight_.lead(transport().executor());
+    auto lead = cache.flight.lead(transport().executor());
     auto loaded = co_await load_discovery(cc);
     if (!loaded && loaded.error().code == Errc::timeout) {
       // Name the stage: discovery, not the request the caller made.
@@ -189,9 +197,9 @@ Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> Client::api_resour
       co_return lead.finish(std::unexpected(e));
     }
     if (!loaded) co_return lead.finish(std::unexpected(loaded.error()));
-    resources_ = std::make_shared<const std::vector<ApiResource>>(std::move(*loaded));
-    loaded_at_ = Clock::now();
-    co_return lead.finish(resources_);
+    cache.resources = std::make_shared<const std::vector<ApiResource>>(std::move(*loaded));
+    cache.loaded_at = Clock::now();
+    co_return lead.finish(cache.resources);
   }
 }
 
@@ -199,32 +207,11 @@ Task<Result<Resolution>> Client::resolve(std::string_view type, std::string_view
   auto resources = co_await api_resources(cc);
   if (!resources) co_return std::unexpected(resources.error());
   auto r = resolve_resource(**resources, type, api_group);
-  if (r || r.error().code != Errc::not_found || Clock::now() - loaded_at_ < std::chrono::seconds(2)) co_return r;
+  if (r || r.error().code != Errc::not_found || Clock::now() - cluster_->discovery().loaded_at < std::chrono::seconds(2)) co_return r;
   // A miss may be a CRD installed since discovery was loaded: reload once.
   auto fresh = co_await api_resources(cc, true);
   if (!fresh) co_return std::unexpected(fresh.error());
   co_return resolve_resource(**fresh, type, api_group);
-}
-
-ClientPool::ClientPool(net::any_io_executor executor, Kubeconfig kubeconfig, TransportOptions options,
-                       std::string default_context)
-    : executor_(std::move(executor)),
-      kubeconfig_(std::move(kubeconfig)),
-      options_(options),
-      default_context_(default_context.empty() ? kubeconfig_.current_context : std::move(default_context)) {}
-
-ClientPool::ClientPool(net::any_io_executor executor, RestConfig in_cluster, TransportOptions options)
-    : executor_(std::move(executor)), in_cluster_(std::move(in_cluster)), options_(options) {}
-
-Result<std::shared_ptr<Client>> ClientPool::client(std::string_view context) {
-  const std::string name(in_cluster_ ? std::string_view{} : (context.empty() ? default_context_ : context));
-  if (auto it = clients_.find(name); it != clients_.end()) return it->second;
-  Result<RestConfig> cfg = in_cluster_ ? Result<RestConfig>(*in_cluster_) : rest_config_for(kubeconfig_, name);
-  if (!cfg) return std::unexpected(cfg.error());
-  auto c = Client::create(executor_, std::move(*cfg), options_);
-  if (!c) return std::unexpected(c.error());
-  clients_.emplace(name, *c);
-  return *c;
 }
 
 }  // namespace mcpk::kube

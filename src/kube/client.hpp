@@ -1,6 +1,6 @@
 /// @file
-/// @brief A Kubernetes API client for one context (client-go's rest.RESTClient + discovery +
-/// dynamic client, trimmed to what the tools need), and the pool of clients per context.
+/// @brief A Kubernetes API client for one identity on one cluster (client-go's rest.RESTClient
+/// + discovery, trimmed to what the tools need); clients per caller come from client_source.hpp.
 ///
 /// Every call takes a CallContext: its deadline bounds the whole call and its cancel token
 /// aborts the connection underneath. Non-2xx answers come back as Errors from status.hpp.
@@ -20,21 +20,12 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/scope.hpp"
-#include "core/single_flight.hpp"
+#include "kube/cluster.hpp"
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
 #include "kube/rest.hpp"
 
 namespace mcpk::kube {
-
-/// One call's bounds and origin: its deadline bounds the whole call, its cancel token aborts
-/// the connection underneath, and its scope says who calls (whose credential, for whom to
-/// impersonate) and under which trace.
-struct CallContext {
-  Clock::time_point deadline;
-  CancelTokenPtr cancel;
-  RequestScope scope{};
-};
 
 inline constexpr std::string_view kAcceptTable = "application/json;as=Table;g=meta.k8s.io;v=v1,application/json";
 
@@ -52,13 +43,23 @@ Task<std::vector<ApiResource>> fetch_group_versions(Client& client,
                                                     std::vector<std::tuple<std::string, std::string, bool>> gvs,
                                                     const CallContext& cc);
 
+/// One identity's client of one cluster: REST calls, discovery (the cluster's, shared) and
+/// resolution of resource types. Made for one caller identity (`owner`), never handed to another.
 class Client {
  public:
+  /// A client of `cluster` with `config`'s endpoint and TLS identity, sending what
+  /// `decorators` add (see Cluster::transport), for the caller identity `owner`.
+  static Result<std::shared_ptr<Client>> create(std::shared_ptr<Cluster> cluster, const RestConfig& config,
+                                                DecoratorChain decorators, std::string owner);
+  /// A stand-alone client with the config's own identity (tests, the benchmark).
   static Result<std::shared_ptr<Client>> create(net::any_io_executor executor, RestConfig config,
                                                 TransportOptions options);
 
   const RestConfig& config() const { return transport_->config(); }
   RestTransport& transport() { return *transport_; }
+  Cluster& cluster() { return *cluster_; }
+  /// The caller identity this client was made for.
+  const std::string& owner() const { return owner_; }
 
   /// Any request; a non-2xx answer is an Error.
   Task<Result<HttpResponse>> request(HttpRequest request, const CallContext& cc);
@@ -66,7 +67,7 @@ class Client {
   Task<Result<json::value>> get_json(std::string target, const CallContext& cc,
                                      std::string accept = "application/json");
 
-  /// The server's resources (cached after the first call; `refresh` reloads).
+  /// The server's resources (cached per cluster after the first call; `refresh` reloads).
   Task<Result<std::shared_ptr<const std::vector<ApiResource>>>> api_resources(const CallContext& cc,
                                                                               bool refresh = false);
   /// resolve_resource() against discovery, reloading discovery once on a miss (a CRD
@@ -74,41 +75,16 @@ class Client {
   Task<Result<Resolution>> resolve(std::string_view type, std::string_view api_group, const CallContext& cc);
 
  private:
-  explicit Client(std::shared_ptr<RestTransport> t) : transport_(std::move(t)) {}
+  Client(std::shared_ptr<Cluster> c, std::shared_ptr<RestTransport> t, std::string owner)
+      : cluster_(std::move(c)), transport_(std::move(t)), owner_(std::move(owner)) {}
   Task<Result<std::vector<ApiResource>>> load_discovery(const CallContext& cc);
   /// GET + JSON parse; `content_type`, when given, receives the answer's Content-Type.
   Task<Result<json::value>> fetch_json(std::string target, std::string accept, const CallContext& cc,
                                        std::string* content_type);
 
+  std::shared_ptr<Cluster> cluster_;
   std::shared_ptr<RestTransport> transport_;
-  std::shared_ptr<const std::vector<ApiResource>> resources_;
-  Clock::time_point loaded_at_{};
-  // Concurrent first calls (or refreshes) share one discovery.
-  SingleFlight<Result<std::shared_ptr<const std::vector<ApiResource>>>> discovery_flight_;
-};
-
-/// One Client per kubeconfig context, created on first use (an unreachable context never
-/// delays start-up or other contexts).
-class ClientPool {
- public:
-  ClientPool(net::any_io_executor executor, Kubeconfig kubeconfig, TransportOptions options,
-             std::string default_context);
-  /// In-cluster mode: one client, no contexts.
-  ClientPool(net::any_io_executor executor, RestConfig in_cluster, TransportOptions options);
-
-  /// "" = the default context. Unknown contexts are errors listing the known ones.
-  Result<std::shared_ptr<Client>> client(std::string_view context);
-  const Kubeconfig& kubeconfig() const { return kubeconfig_; }
-  const std::string& default_context() const { return default_context_; }
-  bool in_cluster() const { return in_cluster_.has_value(); }
-
- private:
-  net::any_io_executor executor_;
-  Kubeconfig kubeconfig_;
-  std::optional<RestConfig> in_cluster_;
-  TransportOptions options_;
-  std::string default_context_;
-  std::map<std::string, std::shared_ptr<Client>, std::less<>> clients_;
+  std::string owner_;
 };
 
 }  // namespace mcpk::kube

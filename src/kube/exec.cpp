@@ -146,7 +146,7 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
   auto since = [&started] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   };
-  auto ws = co_await client.transport().websocket(target, protocols, cc.deadline, cc.cancel);
+  auto ws = co_await client.transport().websocket(target, protocols, cc);
   if (!ws) co_return std::unexpected(ws.error());
   spdlog::debug("exec {}/{}: stream open ({}) after {} ms", rq.ns, rq.pod, (*ws)->protocol(), since());
   std::shared_ptr<WebSocket> shared_socket(std::move(*ws));

@@ -13,6 +13,7 @@ using tcp = net::ip::tcp;
 
 struct PortForward::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<Client> client;
+  RequestScope scope;
   std::string ns, pod;
   std::vector<ForwardedPort> ports;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
@@ -39,9 +40,8 @@ struct PortForward::Impl : std::enable_shared_from_this<Impl> {
     const auto pods = known_resource("", "v1", "pods", "Pod", true);
     const std::string target = resource_path(pods, ns, pod, "portforward") + fmt::format("?ports={}", remote);
     const std::vector<std::string> protocols{"v4.channel.k8s.io"};
-    const auto deadline = Clock::now() + std::chrono::seconds(30);
-    CancelTokenPtr none;
-    auto ws = co_await client->transport().websocket(target, protocols, deadline, none);
+    const CallContext cc{Clock::now() + std::chrono::seconds(30), nullptr, scope};
+    auto ws = co_await client->transport().websocket(target, protocols, cc);
     if (!ws) {
       last_error = ws.error().message;
       boost::system::error_code ignored;
@@ -110,11 +110,12 @@ struct PortForward::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Result<std::shared_ptr<PortForward>> PortForward::start(std::shared_ptr<Client> client, std::string ns, std::string pod,
+Result<std::shared_ptr<PortForward>> PortForward::start(std::shared_ptr<Client> client, RequestScope scope, std::string ns, std::string pod,
                                                         const std::string& address,
                                                         const std::vector<ForwardedPort>& ports) {
   auto impl = std::make_shared<Impl>();
   impl->client = std::move(client);
+  impl->scope = std::move(scope);
   impl->ns = std::move(ns);
   impl->pod = std::move(pod);
   boost::system::error_code ec;

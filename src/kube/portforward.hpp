@@ -27,7 +27,8 @@ class PortForward {
   struct Impl;
   /// Binds `address`:local for every (local, remote) pair (local 0 = any free port) and starts
   /// accepting. Errors: address in use, bad address.
-  static Result<std::shared_ptr<PortForward>> start(std::shared_ptr<Client> client, std::string ns, std::string pod,
+  /// Each tunnel is opened in `scope` (the caller who started the forward: its identity).
+  static Result<std::shared_ptr<PortForward>> start(std::shared_ptr<Client> client, RequestScope scope, std::string ns, std::string pod,
                                                     const std::string& address,
                                                     const std::vector<ForwardedPort>& ports);
   ~PortForward();

@@ -1,11 +1,9 @@
 /// @file
-/// @brief The HTTPS transport to one API server (client-go's rest + transport layers in one):
-/// TLS from the RestConfig, pooled keep-alive connections, authentication headers, client-side
-/// rate limiting (QPS/burst token bucket), per-request deadlines, cancellation, and retries of
-/// 429/503 answers that carry Retry-After.
-///
-/// One RestTransport per RestConfig (per context/user): its pool never mixes identities.
-/// Used from the io_context's single thread.
+/// @brief The HTTPS transport to one API server for one identity (client-go's rest.Config →
+/// transport layers): the client-side rate limit (QPS/burst), the decorator chain (who the
+/// request is from), a shared connection pool (connection_pool.hpp), per-request deadlines,
+/// cancellation, retries of 429/503 answers that carry Retry-After and of a 401 after the
+/// credentials are refreshed, and the observer hook. Used from the io_context's single thread.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -20,11 +18,10 @@
 #include "core/async.hpp"
 #include "core/cancel.hpp"
 #include "core/error.hpp"
+#include "kube/chain.hpp"
 #include "kube/kubeconfig.hpp"
 
 namespace mcpk::kube {
-
-using Clock = std::chrono::steady_clock;
 
 struct HttpRequest {
   std::string method = "GET";  ///< GET, POST, PUT, PATCH, DELETE
@@ -60,17 +57,6 @@ struct TransportOptions {
   std::string user_agent = "mcp-kubernetes";
 };
 
-/// The credential a request carries; filled by the authenticator (token, token file, exec
-/// plugin). Basic auth and client certificates are handled by the transport itself.
-class Authenticator {
- public:
-  virtual ~Authenticator() = default;
-  /// The Authorization header value ("" for none).
-  virtual Task<Result<std::string>> authorization(const CancelTokenPtr& cancel) = 0;
-  /// Called after a 401: drop cached credentials; true when a retry may succeed.
-  virtual bool invalidate() = 0;
-};
-
 /// A WebSocket to the API server (exec, attach, port-forward), opened with the same TLS
 /// context and the same identity headers as REST calls. Used from one coroutine at a time for
 /// reads and one for writes.
@@ -92,9 +78,26 @@ class WebSocket {
   std::unique_ptr<Impl> impl_;
 };
 
+class ConnectionPool;
+class RateLimiter;
+
+/// One identity's way to one cluster: requests go through the client-side rate limiter and
+/// the decorator chain (who the request is from), then onto a connection of the pool; the
+/// observer hears of each request once it is over. The pool, the limiter and the observer are
+/// the cluster's, shared by every identity's transport; the chain is this identity's own.
 class RestTransport {
  public:
-  /// Validates the config (URL, PEM data) and builds the TLS context. No I/O.
+  struct Parts {
+    std::shared_ptr<ConnectionPool> pool;
+    std::shared_ptr<RateLimiter> limiter;
+    DecoratorChain decorators;                    ///< applied in order
+    std::shared_ptr<TransportObserver> observer;  ///< may be null
+  };
+  /// `config` is what the identity was made from (context name and namespace, for messages
+  /// and defaults); the parts decide where requests go and what they carry.
+  RestTransport(Parts parts, RestConfig config, TransportOptions options);
+  /// A stand-alone transport: its own pool and limiter, the config's credentials and
+  /// impersonation (tests, the benchmark).
   static Result<std::shared_ptr<RestTransport>> create(net::any_io_executor executor, RestConfig config,
                                                        TransportOptions options = {});
   ~RestTransport();
@@ -102,26 +105,31 @@ class RestTransport {
   /// Sends one request and reads the whole response. Network failures, deadline and
   /// cancellation are errors; any HTTP status is a response (except 429/503 + Retry-After,
   /// retried while the deadline allows, and 401, retried once after refreshing credentials).
-  Task<Result<HttpResponse>> send(HttpRequest request, Clock::time_point deadline, CancelTokenPtr cancel);
+  Task<Result<HttpResponse>> send(HttpRequest request, const CallContext& cc);
 
   /// Opens a WebSocket on `target` offering `protocols` (most preferred first), on a new
-  /// connection. A refused upgrade is the API server's error (403, 404, ...).
+  /// connection, with the same chain as REST requests. A refused upgrade is the API server's
+  /// error (403, 404, ...).
   Task<Result<std::unique_ptr<WebSocket>>> websocket(std::string target, std::vector<std::string> protocols,
-                                                     Clock::time_point deadline, CancelTokenPtr cancel);
+                                                     const CallContext& cc);
 
-  const RestConfig& config() const;
+  const RestConfig& config() const { return config_; }
   net::any_io_executor executor() const;
   /// "host:port" of the API server, for messages.
   const std::string& endpoint() const;
   /// Counters for tests and metrics.
   std::size_t connections_opened() const;
   std::size_t idle_connections() const;
-
-  struct Impl;
+  const Parts& parts() const { return parts_; }
 
  private:
-  explicit RestTransport(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  Task<Result<void>> throttle(const CallContext& cc, Clock::duration& waited);
+  Task<Result<Headers>> decorate(const CallContext& cc);
+  void observe(const RequestEvent& event, const CallContext& cc) const;
+
+  Parts parts_;
+  RestConfig config_;
+  TransportOptions options_;
 };
 
 /// After a call that read large API answers (their memory freed by now), gives the freed heap

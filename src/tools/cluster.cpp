@@ -16,7 +16,7 @@ mcp::ToolAnnotations read_only() {
 }
 
 Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   const auto cc = call_context(ctx);
   auto all = co_await (*client)->api_resources(cc, true);
@@ -90,7 +90,7 @@ Task<std::pair<bool, std::vector<std::string>>> probe(kube::Client& client, std:
   kube::HttpRequest req;
   req.target = path + "?verbose";
   req.accept = "text/plain";
-  auto r = co_await client.transport().send(std::move(req), cc.deadline, cc.cancel);
+  auto r = co_await client.transport().send(std::move(req), cc);
   if (!r) {
     error = r.error().message;
     co_return std::pair{false, std::vector<std::string>{}};
@@ -113,7 +113,7 @@ Task<std::pair<bool, std::vector<std::string>>> probe(kube::Client& client, std:
 }
 
 Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   const auto cc = call_context(ctx);
   auto& c = **client;
@@ -214,7 +214,7 @@ Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv& env) 
 }  // namespace
 
 void add_cluster_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kubeconfig_mode = !env.pool->in_cluster();
+  const bool kubeconfig_mode = !env.clients->in_cluster();
   server.add_tool({
       .name = "k8s_get_api_resources",
       .title = "List API resource types",

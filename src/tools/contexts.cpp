@@ -43,7 +43,7 @@ void add_context_tools(mcp::Server& server, ToolEnv& env) {
       .annotations = read_only(),
       .operation = "contexts",
       .handler = [&env](mcp::ToolContext& ctx) -> Task<mcp::ToolResult> {
-        const auto& kc = env.pool->kubeconfig();
+        const auto& kc = env.clients->kubeconfig();
         const auto current = effective_context(ctx, env);
         json::array list;
         std::vector<std::vector<std::string>> rows{{"CURRENT", "NAME", "CLUSTER", "USER", "NAMESPACE"}};
@@ -68,7 +68,7 @@ void add_context_tools(mcp::Server& server, ToolEnv& env) {
       .annotations = read_only(),
       .operation = "contexts",
       .handler = [&env](mcp::ToolContext& ctx) -> Task<mcp::ToolResult> {
-        const auto& kc = env.pool->kubeconfig();
+        const auto& kc = env.clients->kubeconfig();
         const auto current = effective_context(ctx, env);
         if (current.empty() || !kc.contexts.contains(current)) {
           co_return mcp::ToolResult::error(
@@ -101,7 +101,7 @@ void add_context_tools(mcp::Server& server, ToolEnv& env) {
       .annotations = {.read_only = true, .destructive = false, .idempotent = true, .open_world = false},
       .operation = "contexts",
       .handler = [&env](mcp::ToolContext& ctx) -> Task<mcp::ToolResult> {
-        const auto& kc = env.pool->kubeconfig();
+        const auto& kc = env.clients->kubeconfig();
         const std::string name(string_or(ctx.args(), "contextName"));
         if (ctx.session().get(mcp::kStatelessKey) == "1") {
           co_return mcp::ToolResult::error(

@@ -18,11 +18,12 @@ namespace mcpk::tools {
 std::string effective_context(mcp::ToolContext& ctx, const ToolEnv& env) {
   if (auto c = string_or(ctx.args(), "context"); !c.empty()) return std::string(c);
   if (auto s = ctx.session().get(kSessionContextKey); !s.empty()) return s;
-  return env.pool->default_context();
+  return env.clients->default_context();
 }
 
-Result<std::shared_ptr<kube::Client>> client_for(mcp::ToolContext& ctx, const ToolEnv& env) {
-  return env.pool->client(effective_context(ctx, env));
+Task<Result<std::shared_ptr<kube::Client>>> client_for(mcp::ToolContext& ctx, const ToolEnv& env) {
+  const auto cc = call_context(ctx);
+  co_return co_await env.clients->client(effective_context(ctx, env), cc);
 }
 
 kube::CallContext call_context(const mcp::ToolContext& ctx) {
@@ -119,7 +120,7 @@ Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource,
 }
 
 Task<Result<Target>> resolve_target(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return std::unexpected(client.error());
   const auto cc = call_context(ctx);
   auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
@@ -201,7 +202,7 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
     const auto& a = ctx.args();
     const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    const auto context = env.pool->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env);
+    const auto context = env.clients->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env);
     auto target = std::string(string_or(a, "resourceType"));
     for (auto key : {"name", "podName", "serviceName"}) {
       if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
@@ -222,7 +223,7 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
 }
 
 void add_all_tools(mcp::Server& server, ToolEnv& env) {
-  if (!env.pool->in_cluster()) add_context_tools(server, env);
+  if (!env.clients->in_cluster()) add_context_tools(server, env);
   add_cluster_tools(server, env);
   add_resource_tools(server, env);
   add_log_tools(server, env);

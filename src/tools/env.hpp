@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "kube/client.hpp"
+#include "kube/client_source.hpp"
 #include "mcp/server.hpp"
 #include "mcp/tool.hpp"
 #include "policy/policy.hpp"
@@ -18,7 +19,7 @@
 namespace mcpk::tools {
 
 struct ToolEnv {
-  kube::ClientPool* pool = nullptr;
+  kube::ClientSource* clients = nullptr;
   const policy::Policy* policy = nullptr;
   std::size_t max_response_bytes = 128 * 1024;
   bool show_secret_values = false;
@@ -30,8 +31,8 @@ inline constexpr std::string_view kSessionContextKey = "kube.context";
 /// The context a call uses: its `context` argument, else the session's (switch_context),
 /// else the server's default.
 std::string effective_context(mcp::ToolContext& ctx, const ToolEnv& env);
-/// The client for that context (errors list the known contexts).
-Result<std::shared_ptr<kube::Client>> client_for(mcp::ToolContext& ctx, const ToolEnv& env);
+/// The caller's client for that context (errors list the known contexts).
+Task<Result<std::shared_ptr<kube::Client>>> client_for(mcp::ToolContext& ctx, const ToolEnv& env);
 /// Deadline and cancel token of the call, for API requests.
 kube::CallContext call_context(const mcp::ToolContext& ctx);
 /// The namespace a namespaced call uses: `namespace` argument, else the context's namespace.

@@ -10,7 +10,7 @@ namespace mcpk::tools {
 namespace {
 
 Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   auto& c = **client;
   const auto& a = ctx.args();
@@ -80,7 +80,7 @@ void add_exec_tools(mcp::Server& server, ToolEnv& env) {
           "stdin":{"type":"string","maxLength":1048576},
           "timeoutSeconds":{"type":"integer","minimum":1,"maximum":300,"default":30}},
           "required":["podName","command"],"additionalProperties":false})J"),
-                                   !env.pool->in_cluster()),
+                                   !env.clients->in_cluster()),
       .output_schema = schema(R"J({"type":"object","properties":{"stdout":{"type":"string"},"stderr":{"type":"string"},
           "exitCode":{"type":"integer"},"timedOut":{"type":"boolean"},"container":{"type":"string"}},
           "required":["stdout","stderr","exitCode","timedOut"]})J"),

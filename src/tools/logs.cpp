@@ -10,7 +10,7 @@ namespace mcpk::tools {
 namespace {
 
 Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   auto& c = **client;
   const auto& a = ctx.args();
@@ -87,7 +87,7 @@ void add_log_tools(mcp::Server& server, ToolEnv& env) {
           "timestamps":{"type":"boolean","default":false},
           "limitBytes":{"type":"integer","minimum":1,"default":65536}},
           "required":["podName"],"additionalProperties":false})J"),
-                                   !env.pool->in_cluster()),
+                                   !env.clients->in_cluster()),
       .output_schema = std::nullopt,
       .annotations = {.read_only = true, .destructive = false, .idempotent = true, .open_world = true},
       .operation = "logs",

@@ -86,7 +86,7 @@ std::string object_name(const json::object& o) {
 }
 
 Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   auto objects = manifest_objects(*find(ctx.args(), "manifest"));
   if (!objects) co_return error_result(objects.error());
@@ -148,7 +148,7 @@ bool holds(const json::value& have, const json::value& want, int depth = 0) {
 }
 
 Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   auto objects = manifest_objects(*find(ctx.args(), "manifest"));
   if (!objects) co_return error_result(objects.error());
@@ -303,7 +303,7 @@ constexpr std::string_view kNamedProps = R"J(
 }  // namespace
 
 void add_mutating_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kc = !env.pool->in_cluster();
+  const bool kc = !env.clients->in_cluster();
   server.add_tool({
       .name = "k8s_create_resource",
       .title = "Create resources",

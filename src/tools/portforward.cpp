@@ -70,7 +70,7 @@ mcp::ToolResult started(mcp::ToolContext& ctx, std::shared_ptr<kube::PortForward
 }
 
 Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   const auto& a = ctx.args();
   const auto ns = effective_namespace(ctx, **client);
@@ -94,14 +94,14 @@ Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
     ports.push_back({local, *r});
   }
   const std::string address(string_or(a, "address", "127.0.0.1"));
-  auto pf = kube::PortForward::start(*client, ns, pod, address, ports);
+  auto pf = kube::PortForward::start(*client, ctx.scope(), ns, pod, address, ports);
   if (!pf) co_return error_result(pf.error());
   co_return started(ctx, std::move(*pf), fmt::format("pod {}/{}", ns, pod), address);
 }
 
 // Service port → target port → a ready endpoint pod, from the service's EndpointSlices.
 Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = client_for(ctx, env);
+  auto client = co_await client_for(ctx, env);
   if (!client) co_return error_result(client.error());
   const auto& a = ctx.args();
   const auto ns = effective_namespace(ctx, **client);
@@ -163,7 +163,7 @@ Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv& env)
     ports.push_back({local, static_cast<std::uint16_t>(*target)});
   }
   const std::string address(string_or(a, "address", "127.0.0.1"));
-  auto pf = kube::PortForward::start(*client, ns, pod, address, ports);
+  auto pf = kube::PortForward::start(*client, ctx.scope(), ns, pod, address, ports);
   if (!pf) co_return error_result(pf.error());
   co_return started(ctx, std::move(*pf), fmt::format("service {}/{} (pod {})", ns, svc_name, pod), address);
 }
@@ -219,7 +219,7 @@ constexpr std::string_view kPorts = R"J("ports":{"type":"array","minItems":1,"ma
 }  // namespace
 
 void add_port_forward_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kc = !env.pool->in_cluster();
+  const bool kc = !env.clients->in_cluster();
   const mcp::ToolAnnotations opens{.read_only = false, .destructive = false, .idempotent = false, .open_world = true};
   const mcp::ToolAnnotations local{.read_only = true, .destructive = false, .idempotent = true, .open_world = false};
   auto out = schema(R"J({"type":"object","properties":{"sessionId":{"type":"string"},"ports":{"type":"array",

@@ -314,7 +314,7 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
 }  // namespace
 
 void add_resource_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kubeconfig_mode = !env.pool->in_cluster();
+  const bool kubeconfig_mode = !env.clients->in_cluster();
   server.add_tool({
       .name = "k8s_get_resource",
       .title = "Get a resource",
