@@ -91,10 +91,11 @@ int run_serve(const ServeOptions& options) {
   // An API answer may be far larger than what a tool returns (JSON vs. a table), but not without
   // bound: 128 times the tool budget, at least 16 MiB (discovery of a large cluster fits).
   const auto answer_limit = std::max<std::size_t>(16 * 1024 * 1024, 128 * options.kube.max_response_bytes);
-  kube::ClientSource::Options source_options{
-      .transport = {.qps = options.kube.qps_limit, .burst = options.kube.burst_limit, .max_response_bytes = answer_limit},
-      .cache = {},
-      .observer = nullptr};
+  kube::ClientSource::Options source_options{.transport = {.qps = options.kube.qps_limit,
+                                                           .burst = options.kube.burst_limit,
+                                                           .max_response_bytes = answer_limit},
+                                             .cache = {},
+                                             .observer = nullptr};
   std::unique_ptr<kube::ClientSource> clients;
   if (options.kube.in_cluster) {
     // MCPK_SERVICEACCOUNT_DIR moves the service-account mount (tests, sidecars).
@@ -138,7 +139,7 @@ int run_serve(const ServeOptions& options) {
   tools::add_all_tools(server, env);
   spdlog::info("{} tools{}", server.visible_tools().size(),
                clients->in_cluster() ? std::string(" (in-cluster)")
-                                  : fmt::format(", default context \"{}\"", clients->default_context()));
+                                     : fmt::format(", default context \"{}\"", clients->default_context()));
 
   int exit_code = 0;
   auto on_done = [&](std::exception_ptr e) {

@@ -7,8 +7,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
-#include "kube/kubeconfig.hpp"
 #include "kube/chain.hpp"
+#include "kube/kubeconfig.hpp"
 
 namespace mcpk::kube {
 

@@ -66,11 +66,11 @@ struct RequestEvent {
   std::string_view method;  ///< GET, POST, ..., or "CONNECT" for a WebSocket upgrade
   std::string_view target;  ///< path and query as sent (never a credential)
   std::string_view endpoint;
-  int status = 0;                    ///< the final HTTP status, 0 when none came
-  std::optional<Errc> error;         ///< a failure before any status (network, deadline, refusal)
-  int attempts = 1;                  ///< 1 + retries (429/503, 401 re-authentication, stale connection)
-  Clock::duration throttled{};       ///< time spent waiting for the client-side rate limiter
-  Clock::duration duration{};        ///< the whole request, waits and retries included
+  int status = 0;               ///< the final HTTP status, 0 when none came
+  std::optional<Errc> error;    ///< a failure before any status (network, deadline, refusal)
+  int attempts = 1;             ///< 1 + retries (429/503, 401 re-authentication, stale connection)
+  Clock::duration throttled{};  ///< time spent waiting for the client-side rate limiter
+  Clock::duration duration{};   ///< the whole request, waits and retries included
 };
 
 /// Metrics and tracing hook in here (one per cluster); called on the io thread, must not block.

@@ -207,7 +207,9 @@ Task<Result<Resolution>> Client::resolve(std::string_view type, std::string_view
   auto resources = co_await api_resources(cc);
   if (!resources) co_return std::unexpected(resources.error());
   auto r = resolve_resource(**resources, type, api_group);
-  if (r || r.error().code != Errc::not_found || Clock::now() - cluster_->discovery().loaded_at < std::chrono::seconds(2)) co_return r;
+  if (r || r.error().code != Errc::not_found ||
+      Clock::now() - cluster_->discovery().loaded_at < std::chrono::seconds(2))
+    co_return r;
   // A miss may be a CRD installed since discovery was loaded: reload once.
   auto fresh = co_await api_resources(cc, true);
   if (!fresh) co_return std::unexpected(fresh.error());

@@ -31,8 +31,8 @@ Result<std::shared_ptr<RestTransport>> Cluster::transport(const RestConfig& conf
     pools_[key] = pool;
   }
   decorators.insert(decorators.begin(), user_agent(options_.user_agent));
-  RestTransport::Parts parts{.pool = std::move(pool), .limiter = limiter_, .decorators = std::move(decorators),
-                             .observer = observer_};
+  RestTransport::Parts parts{
+      .pool = std::move(pool), .limiter = limiter_, .decorators = std::move(decorators), .observer = observer_};
   return std::make_shared<RestTransport>(std::move(parts), config, options_);
 }
 

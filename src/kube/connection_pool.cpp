@@ -290,9 +290,9 @@ Result<std::shared_ptr<ConnectionPool>> ConnectionPool::create(net::any_io_execu
 
 std::string ConnectionPool::key(const RestConfig& c) {
   std::string k;
-  for (std::string_view f : {std::string_view(c.server), std::string_view(c.proxy_url), std::string_view(c.ca_pem),
-                             std::string_view(c.tls_server_name), std::string_view(c.client_cert_pem),
-                             std::string_view(c.client_key_pem)}) {
+  for (std::string_view f :
+       {std::string_view(c.server), std::string_view(c.proxy_url), std::string_view(c.ca_pem),
+        std::string_view(c.tls_server_name), std::string_view(c.client_cert_pem), std::string_view(c.client_key_pem)}) {
     key_field(k, f);
   }
   key_field(k, c.insecure_skip_tls_verify ? "insecure" : "verify");

@@ -40,8 +40,8 @@ class ConnectionPool {
   /// Opens a new connection (never pooled nor counted) and upgrades it to a WebSocket on
   /// `target`, offering `protocols`. A refused upgrade is the API server's error.
   Task<Result<std::unique_ptr<WebSocket>>> upgrade(std::string target, std::vector<std::string> protocols,
-                                                   Headers headers, Clock::time_point deadline,
-                                                   CancelTokenPtr cancel, std::string context);
+                                                   Headers headers, Clock::time_point deadline, CancelTokenPtr cancel,
+                                                   std::string context);
 
   net::any_io_executor executor() const;
   /// "host:port" of the API server, for messages.

@@ -110,8 +110,8 @@ struct PortForward::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Result<std::shared_ptr<PortForward>> PortForward::start(std::shared_ptr<Client> client, RequestScope scope, std::string ns, std::string pod,
-                                                        const std::string& address,
+Result<std::shared_ptr<PortForward>> PortForward::start(std::shared_ptr<Client> client, RequestScope scope,
+                                                        std::string ns, std::string pod, const std::string& address,
                                                         const std::vector<ForwardedPort>& ports) {
   auto impl = std::make_shared<Impl>();
   impl->client = std::move(client);

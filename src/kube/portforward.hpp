@@ -28,8 +28,8 @@ class PortForward {
   /// Binds `address`:local for every (local, remote) pair (local 0 = any free port) and starts
   /// accepting. Errors: address in use, bad address.
   /// Each tunnel is opened in `scope` (the caller who started the forward: its identity).
-  static Result<std::shared_ptr<PortForward>> start(std::shared_ptr<Client> client, RequestScope scope, std::string ns, std::string pod,
-                                                    const std::string& address,
+  static Result<std::shared_ptr<PortForward>> start(std::shared_ptr<Client> client, RequestScope scope, std::string ns,
+                                                    std::string pod, const std::string& address,
                                                     const std::vector<ForwardedPort>& ports);
   ~PortForward();
   const std::vector<ForwardedPort>& ports() const;

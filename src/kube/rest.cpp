@@ -115,8 +115,8 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, const CallCo
       if (auto wait = retry_after(*res); wait && Clock::now() + *wait < cc.deadline) {
         spdlog::debug("API server {} answered {}; retrying in {}s", endpoint(), res->status,
                       std::chrono::duration_cast<std::chrono::seconds>(*wait).count());
-        if (auto ok = co_await sleep_for(executor(), *wait, cc.cancel,
-                                         "waiting to retry after the API server's Retry-After");
+        if (auto ok =
+                co_await sleep_for(executor(), *wait, cc.cancel, "waiting to retry after the API server's Retry-After");
             !ok) {
           co_return finish(std::unexpected(ok.error()));
         }
@@ -127,7 +127,8 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, const CallCo
   }
 }
 
-Task<Result<std::unique_ptr<WebSocket>>> RestTransport::websocket(std::string target, std::vector<std::string> protocols,
+Task<Result<std::unique_ptr<WebSocket>>> RestTransport::websocket(std::string target,
+                                                                  std::vector<std::string> protocols,
                                                                   const CallContext& cc) {
   const auto started = Clock::now();
   RequestEvent event;
@@ -148,7 +149,7 @@ Task<Result<std::unique_ptr<WebSocket>>> RestTransport::websocket(std::string ta
   auto headers = co_await decorate(cc);
   if (!headers) co_return finish(std::unexpected(headers.error()));
   auto ws = co_await parts_.pool->upgrade(target, std::move(protocols), std::move(*headers), cc.deadline, cc.cancel,
-                                         config_.context);
+                                          config_.context);
   co_return finish(std::move(ws));
 }
 
