@@ -15,9 +15,8 @@ mcp::ToolAnnotations read_only() {
   return {.read_only = true, .destructive = false, .idempotent = true, .open_world = true};
 }
 
-Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
+  auto* client = &call.target.client;
   const auto cc = call_context(ctx);
   auto all = co_await (*client)->api_resources(cc, true);
   if (!all) co_return error_result(all.error());
@@ -112,9 +111,8 @@ Task<std::pair<bool, std::vector<std::string>>> probe(kube::Client& client, std:
   co_return std::pair{r->status == 200, failed};
 }
 
-Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
+  auto* client = &call.target.client;
   const auto cc = call_context(ctx);
   auto& c = **client;
   std::vector<std::string> problems;
@@ -214,38 +212,36 @@ Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv& env) 
 }  // namespace
 
 void add_cluster_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kubeconfig_mode = !env.clients->in_cluster();
-  server.add_tool({
-      .name = "k8s_get_api_resources",
-      .title = "List API resource types",
-      .description = "The resource types the API server offers (from discovery): name, short names, kind, "
-                     "group/version, namespaced, verbs. Filter by apiGroup, namespaced or verbs.",
-      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+  add_kube_tool(server, env, Targets::cluster,
+                {.name = "k8s_get_api_resources",
+                 .title = "List API resource types",
+                 .description = "The resource types the API server offers (from discovery): name, short names, kind, "
+                                "group/version, namespaced, verbs. Filter by apiGroup, namespaced or verbs.",
+                 .input_schema = schema(R"J({"type":"object","properties":{
           "apiGroup":{"type":"string","description":"Only this group (apps, apps/v1, core)"},
           "namespaced":{"type":"boolean"},
           "verbs":{"type":"array","items":{"type":"string","enum":["get","list","watch","create","update","patch","delete","deletecollection"]}},
           "limit":{"type":"integer","minimum":1,"maximum":1000,"default":500},
           "continue":{"type":"string"}},"additionalProperties":false})J"),
-                                   kubeconfig_mode),
-      .output_schema = std::nullopt,
-      .annotations = read_only(),
-      .operation = "api-resources",
-      .handler = [&env](mcp::ToolContext& ctx) { return api_resources(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_get_cluster_health",
-      .title = "Cluster health",
-      .description = "Server version, /readyz and /livez checks, node readiness and pressure conditions, and an "
-                     "overall Healthy/Degraded/Unhealthy verdict with reasons.",
-      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+                 .output_schema = std::nullopt,
+                 .annotations = read_only(),
+                 .operation = "api-resources",
+                 .handler = nullptr},
+                [&env](mcp::ToolContext& ctx, KubeCall& call) { return api_resources(ctx, env, call); });
+  add_kube_tool(
+      server, env, Targets::cluster,
+      {.name = "k8s_get_cluster_health",
+       .title = "Cluster health",
+       .description = "Server version, /readyz and /livez checks, node readiness and pressure conditions, and an "
+                      "overall Healthy/Degraded/Unhealthy verdict with reasons.",
+       .input_schema = schema(R"J({"type":"object","properties":{
           "includeNodes":{"type":"boolean","default":true},
           "nodesLimit":{"type":"integer","minimum":1,"maximum":1000,"default":50}},"additionalProperties":false})J"),
-                                   kubeconfig_mode),
-      .output_schema = std::nullopt,
-      .annotations = read_only(),
-      .operation = "health",
-      .handler = [&env](mcp::ToolContext& ctx) { return cluster_health(ctx, env); },
-  });
+       .output_schema = std::nullopt,
+       .annotations = read_only(),
+       .operation = "health",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return cluster_health(ctx, env, call); });
 }
 
 }  // namespace mcpk::tools

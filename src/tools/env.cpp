@@ -119,27 +119,6 @@ Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource,
   return {};
 }
 
-Task<Result<Target>> resolve_target(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return std::unexpected(client.error());
-  const auto cc = call_context(ctx);
-  auto res = co_await (*client)->resolve(string_or(ctx.args(), "resourceType"), string_or(ctx.args(), "apiGroup"), cc);
-  if (!res) co_return std::unexpected(res.error());
-  Target t{*client, res->resource, {}, res->note};
-  if (!res->note.empty()) ctx.log(mcp::LogLevel::warning, res->note);
-  if (t.resource.namespaced) {
-    t.ns = effective_namespace(ctx, **client);
-  } else if (auto given = string_or(ctx.args(), "namespace"); !given.empty()) {
-    if (!t.notes.empty()) t.notes += "\n";
-    t.notes +=
-        fmt::format("{} is cluster-scoped: the namespace \"{}\" was ignored.", t.resource.qualified_name(), given);
-    ctx.log(mcp::LogLevel::info,
-            fmt::format("namespace \"{}\" ignored: {} is cluster-scoped", given, t.resource.qualified_name()));
-  }
-  if (auto ok = check_target(env, t.resource, t.ns); !ok) co_return std::unexpected(ok.error());
-  co_return t;
-}
-
 mcp::ToolFilter policy_filter(const ToolEnv& env) {
   return [&env](const mcp::ToolSpec& t) {
     // exec and port-forward tools come and go together: listing or stopping forwards is

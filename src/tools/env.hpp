@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -78,10 +79,6 @@ struct Target {
   std::string notes;
 };
 
-/// Resolves the call's resourceType/apiGroup/namespace/context and checks the policy. Every
-/// tool that names a resource type goes through here.
-Task<Result<Target>> resolve_target(mcp::ToolContext& ctx, const ToolEnv& env);
-
 /// The safety policy for one resolved target (resource type and namespace); the error says
 /// "refused by the server's policy: ...".
 Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns);
@@ -96,6 +93,27 @@ mcp::ToolMiddleware policy_guard(const ToolEnv& env);
 /// One audit line per changing or refused call (tool, user, context, namespace, target,
 /// outcome, duration; never other argument values), a debug line for the others. Outermost.
 mcp::ToolMiddleware audit_log(const ToolEnv& env);
+
+/// What a Kubernetes tool names, declared at registration; the registry resolves it before the
+/// handler runs and checks it against the policy, for every tool alike.
+enum class Targets {
+  cluster,        ///< the cluster as a whole (discovery, health): a client, no resource
+  resource_type,  ///< the resourceType/apiGroup/namespace arguments
+  pods,           ///< a pod in the call's namespace (logs, exec, port-forward)
+  services,       ///< a service in the call's namespace
+};
+
+/// What the registry hands a Kubernetes tool: the caller's client for the call's context
+/// (resolved once), the target (resolved and allowed by the policy) and the call's bounds.
+struct KubeCall {
+  Target target;  ///< target.client is the client; resource and ns are empty for Targets::cluster
+  kube::CallContext cc;
+};
+using KubeHandler = std::function<Task<mcp::ToolResult>(mcp::ToolContext&, KubeCall&)>;
+
+/// Registers a Kubernetes tool: adds the `context` parameter in kubeconfig mode, and wraps
+/// `handler` so that the client and the target are resolved and checked first.
+void add_kube_tool(mcp::Server& server, const ToolEnv& env, Targets targets, mcp::ToolSpec spec, KubeHandler handler);
 
 /// Registration of each group (each in its own file).
 void add_context_tools(mcp::Server& server, ToolEnv& env);

@@ -9,16 +9,14 @@
 namespace mcpk::tools {
 namespace {
 
-Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* client = &call.target.client;
   auto& c = **client;
   const auto& a = ctx.args();
   const auto cc = call_context(ctx);
   kube::ExecRequest rq;
-  rq.ns = effective_namespace(ctx, c);
+  rq.ns = call.target.ns;
   rq.pod = std::string(string_or(a, "podName"));
-  if (auto ok = check_target(env, pods_resource(), rq.ns); !ok) co_return error_result(ok.error());
   for (const auto& v : *find_array(a, "command")) rq.command.emplace_back(v.as_string());
   if (rq.command.front().empty()) co_return mcp::ToolResult::error("command[0] (the program) must not be empty");
   if (const auto* s = find_string(a, "stdin")) rq.stdin_data = std::string(*s);
@@ -66,13 +64,14 @@ Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
 }  // namespace
 
 void add_exec_tools(mcp::Server& server, ToolEnv& env) {
-  server.add_tool({
-      .name = "k8s_exec_pod",
-      .title = "Run a command in a pod",
-      .description = "Runs a command (no shell unless you call one) in a container and returns stdout, stderr and "
-                     "the real exit code. stdin is passed to the command. After timeoutSeconds the command is "
-                     "stopped (SIGTERM, then SIGKILL) and the call reports timedOut.",
-      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+  add_kube_tool(
+      server, env, Targets::pods,
+      {.name = "k8s_exec_pod",
+       .title = "Run a command in a pod",
+       .description = "Runs a command (no shell unless you call one) in a container and returns stdout, stderr and "
+                      "the real exit code. stdin is passed to the command. After timeoutSeconds the command is "
+                      "stopped (SIGTERM, then SIGKILL) and the call reports timedOut.",
+       .input_schema = schema(R"J({"type":"object","properties":{
           "podName":{"type":"string","minLength":1},
           "command":{"type":"array","items":{"type":"string","maxLength":65536},"minItems":1,"maxItems":1024,"description":"e.g. [\"ls\",\"-l\",\"/\"]"},
           "namespace":{"type":"string"},
@@ -80,14 +79,13 @@ void add_exec_tools(mcp::Server& server, ToolEnv& env) {
           "stdin":{"type":"string","maxLength":1048576},
           "timeoutSeconds":{"type":"integer","minimum":1,"maximum":300,"default":30}},
           "required":["podName","command"],"additionalProperties":false})J"),
-                                   !env.clients->in_cluster()),
-      .output_schema = schema(R"J({"type":"object","properties":{"stdout":{"type":"string"},"stderr":{"type":"string"},
+       .output_schema = schema(R"J({"type":"object","properties":{"stdout":{"type":"string"},"stderr":{"type":"string"},
           "exitCode":{"type":"integer"},"timedOut":{"type":"boolean"},"container":{"type":"string"}},
           "required":["stdout","stderr","exitCode","timedOut"]})J"),
-      .annotations = {.read_only = false, .destructive = true, .idempotent = false, .open_world = true},
-      .operation = "exec",
-      .handler = [&env](mcp::ToolContext& ctx) { return exec_pod(ctx, env); },
-  });
+       .annotations = {.read_only = false, .destructive = true, .idempotent = false, .open_world = true},
+       .operation = "exec",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return exec_pod(ctx, env, call); });
 }
 
 }  // namespace mcpk::tools

@@ -9,16 +9,14 @@
 namespace mcpk::tools {
 namespace {
 
-Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* client = &call.target.client;
   auto& c = **client;
   const auto& a = ctx.args();
   const auto cc = call_context(ctx);
   const std::string pod(string_or(a, "podName"));
-  const std::string ns = effective_namespace(ctx, c);
+  const std::string ns = call.target.ns;
   const auto& pods = pods_resource();
-  if (auto ok = check_target(env, pods, ns); !ok) co_return error_result(ok.error());
   if (auto since = string_or(a, "sinceTime"); !since.empty() && !parse_rfc3339(since)) {
     co_return mcp::ToolResult::error(
         fmt::format("sinceTime \"{}\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", since));
@@ -71,12 +69,13 @@ Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env) {
 }  // namespace
 
 void add_log_tools(mcp::Server& server, ToolEnv& env) {
-  server.add_tool({
-      .name = "k8s_get_pod_logs",
-      .title = "Get pod logs",
-      .description = "Log text of one container of a pod (the default container when the pod has several; the "
-                     "answer says which). previous=true gives the last terminated instance.",
-      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+  add_kube_tool(
+      server, env, Targets::pods,
+      {.name = "k8s_get_pod_logs",
+       .title = "Get pod logs",
+       .description = "Log text of one container of a pod (the default container when the pod has several; the "
+                      "answer says which). previous=true gives the last terminated instance.",
+       .input_schema = schema(R"J({"type":"object","properties":{
           "podName":{"type":"string","minLength":1},
           "namespace":{"type":"string","description":"Namespace (default: the context's namespace)"},
           "container":{"type":"string"},
@@ -87,12 +86,11 @@ void add_log_tools(mcp::Server& server, ToolEnv& env) {
           "timestamps":{"type":"boolean","default":false},
           "limitBytes":{"type":"integer","minimum":1,"default":65536}},
           "required":["podName"],"additionalProperties":false})J"),
-                                   !env.clients->in_cluster()),
-      .output_schema = std::nullopt,
-      .annotations = {.read_only = true, .destructive = false, .idempotent = true, .open_world = true},
-      .operation = "logs",
-      .handler = [&env](mcp::ToolContext& ctx) { return pod_logs(ctx, env); },
-  });
+       .output_schema = std::nullopt,
+       .annotations = {.read_only = true, .destructive = false, .idempotent = true, .open_world = true},
+       .operation = "logs",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return pod_logs(ctx, env, call); });
 }
 
 }  // namespace mcpk::tools

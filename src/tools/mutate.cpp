@@ -85,9 +85,8 @@ std::string object_name(const json::object& o) {
   return std::string(n.empty() ? string_or(*meta, "generateName") : n);
 }
 
-Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* client = &call.target.client;
   auto objects = manifest_objects(*find(ctx.args(), "manifest"));
   if (!objects) co_return error_result(objects.error());
   std::vector<Outcome> outcomes;
@@ -147,9 +146,8 @@ bool holds(const json::value& have, const json::value& want, int depth = 0) {
   return have == want;
 }
 
-Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* client = &call.target.client;
   auto objects = manifest_objects(*find(ctx.args(), "manifest"));
   if (!objects) co_return error_result(objects.error());
   const std::string manager(string_or(ctx.args(), "fieldManager", "mcp-kubernetes"));
@@ -212,9 +210,8 @@ Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
   co_return report(std::move(outcomes), env, "applied");
 }
 
-Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await resolve_target(ctx, env);
-  if (!t) co_return error_result(t.error());
+Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* t = &call.target;
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   auto opts = write_options(env);
@@ -227,9 +224,8 @@ Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env)
   co_return report(std::move(outcomes), env, "deleted");
 }
 
-Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await resolve_target(ctx, env);
-  if (!t) co_return error_result(t.error());
+Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* t = &call.target;
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   const auto* patch_arg = find(ctx.args(), "patch");
@@ -274,9 +270,8 @@ Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env) 
   co_return report(std::move(outcomes), env, "patched");
 }
 
-Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await resolve_target(ctx, env);
-  if (!t) co_return error_result(t.error());
+Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* t = &call.target;
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   if (!t->resource.has_subresource("scale")) {
@@ -303,86 +298,84 @@ constexpr std::string_view kNamedProps = R"J(
 }  // namespace
 
 void add_mutating_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kc = !env.clients->in_cluster();
-  server.add_tool({
-      .name = "k8s_create_resource",
-      .title = "Create resources",
-      .description = "Creates every object of a manifest (an object, or YAML/JSON text with one or more documents). "
-                     "Reports per object.",
-      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+  add_kube_tool(
+      server, env, Targets::cluster,
+      {.name = "k8s_create_resource",
+       .title = "Create resources",
+       .description = "Creates every object of a manifest (an object, or YAML/JSON text with one or more documents). "
+                      "Reports per object.",
+       .input_schema = schema(R"J({"type":"object","properties":{
           "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1,"maxLength":4194304}],"description":"Object or YAML/JSON text"},
           "namespace":{"type":"string","description":"For objects without metadata.namespace"}},
           "required":["manifest"],"additionalProperties":false})J"),
-                                   kc),
-      .output_schema = std::nullopt,
-      .annotations = {.read_only = false, .destructive = false, .idempotent = false, .open_world = true},
-      .operation = "create",
-      .handler = [&env](mcp::ToolContext& ctx) { return create_resource(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_apply_resource",
-      .title = "Apply resources (server-side)",
-      .description = "Server-side apply of every object of a manifest; reports created, configured or unchanged. A "
-                     "field-manager conflict lists the fields; force=true takes them over.",
-      .input_schema = with_context(schema(R"J({"type":"object","properties":{
+       .output_schema = std::nullopt,
+       .annotations = {.read_only = false, .destructive = false, .idempotent = false, .open_world = true},
+       .operation = "create",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return create_resource(ctx, env, call); });
+  add_kube_tool(
+      server, env, Targets::cluster,
+      {.name = "k8s_apply_resource",
+       .title = "Apply resources (server-side)",
+       .description = "Server-side apply of every object of a manifest; reports created, configured or unchanged. A "
+                      "field-manager conflict lists the fields; force=true takes them over.",
+       .input_schema = schema(R"J({"type":"object","properties":{
           "manifest":{"anyOf":[{"type":"object"},{"type":"string","minLength":1,"maxLength":4194304}]},
           "namespace":{"type":"string"},
           "fieldManager":{"type":"string","minLength":1,"default":"mcp-kubernetes"},
           "force":{"type":"boolean","default":false}},
           "required":["manifest"],"additionalProperties":false})J"),
-                                   kc),
-      .output_schema = std::nullopt,
-      .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
-      .operation = "apply",
-      .handler = [&env](mcp::ToolContext& ctx) { return apply_resource(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_delete_resource",
-      .title = "Delete a resource",
-      .description = "Deletes one object.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+       .output_schema = std::nullopt,
+       .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
+       .operation = "apply",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return apply_resource(ctx, env, call); });
+  add_kube_tool(server, env, Targets::resource_type,
+                {.name = "k8s_delete_resource",
+                 .title = "Delete a resource",
+                 .description = "Deletes one object.",
+                 .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{{},
           "propagationPolicy":{{"type":"string","enum":["Background","Foreground","Orphan"],"default":"Background"}},
           "gracePeriodSeconds":{{"type":"integer","minimum":0}}}},
           "required":["resourceType","name"],"additionalProperties":false}})J",
-                                                      kNamedProps)),
-                                   kc),
-      .output_schema = std::nullopt,
-      .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
-      .operation = "delete",
-      .handler = [&env](mcp::ToolContext& ctx) { return delete_resource(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_patch_resource",
-      .title = "Patch a resource",
-      .description = "Patches one object: strategic merge (default for built-in kinds), merge (default for custom "
-                     "resources) or json (a JSON Patch array). subresource: e.g. status.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+                                                    kNamedProps)),
+                 .output_schema = std::nullopt,
+                 .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
+                 .operation = "delete",
+                 .handler = nullptr},
+                [&env](mcp::ToolContext& ctx, KubeCall& call) { return delete_resource(ctx, env, call); });
+  add_kube_tool(
+      server, env, Targets::resource_type,
+      {.name = "k8s_patch_resource",
+       .title = "Patch a resource",
+       .description = "Patches one object: strategic merge (default for built-in kinds), merge (default for custom "
+                      "resources) or json (a JSON Patch array). subresource: e.g. status.",
+       .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{{},
           "patch":{{"anyOf":[{{"type":"object"}},{{"type":"array"}},{{"type":"string","minLength":1,"maxLength":1048576}}]}},
           "patchType":{{"type":"string","enum":["strategic","merge","json"]}},
           "subresource":{{"type":"string","enum":["status","scale"]}}}},
           "required":["resourceType","name","patch"],"additionalProperties":false}})J",
-                                                      kNamedProps)),
-                                   kc),
-      .output_schema = std::nullopt,
-      .annotations = {.read_only = false, .destructive = true, .idempotent = false, .open_world = true},
-      .operation = "patch",
-      .handler = [&env](mcp::ToolContext& ctx) { return patch_resource(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_scale_resource",
-      .title = "Scale a resource",
-      .description = "Sets the replicas of anything with a scale subresource (Deployment, ReplicaSet, StatefulSet, "
-                     "custom resources that declare one).",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+                                          kNamedProps)),
+       .output_schema = std::nullopt,
+       .annotations = {.read_only = false, .destructive = true, .idempotent = false, .open_world = true},
+       .operation = "patch",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return patch_resource(ctx, env, call); });
+  add_kube_tool(
+      server, env, Targets::resource_type,
+      {.name = "k8s_scale_resource",
+       .title = "Scale a resource",
+       .description = "Sets the replicas of anything with a scale subresource (Deployment, ReplicaSet, StatefulSet, "
+                      "custom resources that declare one).",
+       .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{{},
           "replicas":{{"type":"integer","minimum":0,"maximum":100000}}}},
           "required":["resourceType","name","replicas"],"additionalProperties":false}})J",
-                                                      kNamedProps)),
-                                   kc),
-      .output_schema = std::nullopt,
-      .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
-      .operation = "scale",
-      .handler = [&env](mcp::ToolContext& ctx) { return scale_resource(ctx, env); },
-  });
+                                          kNamedProps)),
+       .output_schema = std::nullopt,
+       .annotations = {.read_only = false, .destructive = true, .idempotent = true, .open_world = true},
+       .operation = "scale",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return scale_resource(ctx, env, call); });
 }
 
 }  // namespace mcpk::tools

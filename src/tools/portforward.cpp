@@ -69,14 +69,12 @@ mcp::ToolResult started(mcp::ToolContext& ctx, std::shared_ptr<kube::PortForward
                                           json::object{{"sessionId", id}, {"ports", std::move(ports)}});
 }
 
-Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
+  auto* client = &call.target.client;
   const auto& a = ctx.args();
-  const auto ns = effective_namespace(ctx, **client);
+  const auto& ns = call.target.ns;
   const std::string pod(string_or(a, "podName"));
-  const auto& pods = pods_resource();
-  if (auto ok = check_target(env, pods, ns); !ok) co_return error_result(ok.error());
+  const auto& pods = call.target.resource;
   auto specs = parse_ports(*find_array(a, "ports"));
   if (!specs) co_return error_result(specs.error());
   const auto cc = call_context(ctx);
@@ -100,14 +98,12 @@ Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv& env) {
 }
 
 // Service port → target port → a ready endpoint pod, from the service's EndpointSlices.
-Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto client = co_await client_for(ctx, env);
-  if (!client) co_return error_result(client.error());
+Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
+  auto* client = &call.target.client;
   const auto& a = ctx.args();
-  const auto ns = effective_namespace(ctx, **client);
+  const auto& ns = call.target.ns;
   const std::string svc_name(string_or(a, "serviceName"));
-  const auto services = kube::known_resource("", "v1", "services", "Service", true);
-  if (auto ok = check_target(env, services, ns); !ok) co_return error_result(ok.error());
+  const auto& services = call.target.resource;
   auto specs = parse_ports(*find_array(a, "ports"));
   if (!specs) co_return error_result(specs.error());
   const auto cc = call_context(ctx);
@@ -219,39 +215,38 @@ constexpr std::string_view kPorts = R"J("ports":{"type":"array","minItems":1,"ma
 }  // namespace
 
 void add_port_forward_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kc = !env.clients->in_cluster();
   const mcp::ToolAnnotations opens{.read_only = false, .destructive = false, .idempotent = false, .open_world = true};
   const mcp::ToolAnnotations local{.read_only = true, .destructive = false, .idempotent = true, .open_world = false};
   auto out = schema(R"J({"type":"object","properties":{"sessionId":{"type":"string"},"ports":{"type":"array",
       "items":{"type":"object","properties":{"local":{"type":"integer"},"remote":{"type":"integer"}}}}},
       "required":["sessionId","ports"]})J");
-  server.add_tool({
-      .name = "k8s_port_forward_pod",
-      .title = "Forward local ports to a pod",
-      .description = "Opens local listeners that tunnel to a pod's ports; returns a session id and the local ports.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{
+  add_kube_tool(
+      server, env, Targets::pods,
+      {.name = "k8s_port_forward_pod",
+       .title = "Forward local ports to a pod",
+       .description = "Opens local listeners that tunnel to a pod's ports; returns a session id and the local ports.",
+       .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{
           "podName":{{"type":"string","minLength":1}},{}}},"required":["podName","ports"],"additionalProperties":false}})J",
-                                                      kPorts)),
-                                   kc),
-      .output_schema = out,
-      .annotations = opens,
-      .operation = "port-forward",
-      .handler = [&env](mcp::ToolContext& ctx) { return forward_pod(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_port_forward_service",
-      .title = "Forward local ports to a service",
-      .description = "Resolves the service port to its target port and a ready backing pod (EndpointSlices), then "
-                     "forwards like k8s_port_forward_pod.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{
+                                          kPorts)),
+       .output_schema = out,
+       .annotations = opens,
+       .operation = "port-forward",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return forward_pod(ctx, env, call); });
+  add_kube_tool(
+      server, env, Targets::services,
+      {.name = "k8s_port_forward_service",
+       .title = "Forward local ports to a service",
+       .description = "Resolves the service port to its target port and a ready backing pod (EndpointSlices), then "
+                      "forwards like k8s_port_forward_pod.",
+       .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{
           "serviceName":{{"type":"string","minLength":1}},{}}},"required":["serviceName","ports"],"additionalProperties":false}})J",
-                                                      kPorts)),
-                                   kc),
-      .output_schema = out,
-      .annotations = opens,
-      .operation = "port-forward",
-      .handler = [&env](mcp::ToolContext& ctx) { return forward_service(ctx, env); },
-  });
+                                          kPorts)),
+       .output_schema = out,
+       .annotations = opens,
+       .operation = "port-forward",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return forward_service(ctx, env, call); });
   server.add_tool({
       .name = "k8s_list_port_forwards",
       .title = "List port-forwards",

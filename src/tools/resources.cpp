@@ -27,11 +27,10 @@ std::string with_notes(std::string text, const std::string& notes) {
 
 // --- get ---------------------------------------------------------------------------------------
 
-Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  auto t = co_await resolve_target(ctx, env);
-  if (!t) co_return error_result(t.error());
+  auto* t = &call.target;
   if (!t->resource.has_verb("get")) {
     co_return mcp::ToolResult::error(fmt::format("{} does not support get", t->resource.qualified_name()));
   }
@@ -137,9 +136,8 @@ Task<Result<Page>> fetch_page(mcp::ToolContext& ctx, const ToolEnv& env, const T
   co_return p;
 }
 
-Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env) {
-  auto t = co_await resolve_target(ctx, env);
-  if (!t) co_return error_result(t.error());
+Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
+  auto* t = &call.target;
   if (!t->resource.has_verb("list")) {
     co_return mcp::ToolResult::error(fmt::format("{} does not support list", t->resource.qualified_name()));
   }
@@ -267,11 +265,10 @@ std::pair<std::string, json::array> format_events(const json::object& list, std:
   return {std::move(text), std::move(out)};
 }
 
-Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& env) {
+Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  auto t = co_await resolve_target(ctx, env);
-  if (!t) co_return error_result(t.error());
+  auto* t = &call.target;
   const auto cc = call_context(ctx);
   const auto path = kube::resource_path(t->resource, t->ns, name);
   auto obj = co_await t->client->get_json(path, cc);
@@ -314,32 +311,33 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
 }  // namespace
 
 void add_resource_tools(mcp::Server& server, ToolEnv& env) {
-  const bool kubeconfig_mode = !env.clients->in_cluster();
-  server.add_tool({
-      .name = "k8s_get_resource",
-      .title = "Get a resource",
-      .description = "Gets one object by type and name. output: slim (default; noise removed), full (as the API "
-                     "returns it, JSON) or yaml. Secret values are masked.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+  add_kube_tool(
+      server, env, Targets::resource_type,
+      {.name = "k8s_get_resource",
+       .title = "Get a resource",
+       .description = "Gets one object by type and name. output: slim (default; noise removed), full (as the API "
+                      "returns it, JSON) or yaml. Secret values are masked.",
+       .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{{},
           "name":{{"type":"string","minLength":1,"description":"Object name"}},
           "output":{{"type":"string","enum":["slim","full","yaml"],"default":"slim"}}}},
           "required":["resourceType","name"],"additionalProperties":false}})J",
-                                                      kTypeProps)),
-                                   kubeconfig_mode),
-      .output_schema = schema(R"J({"type":"object","properties":{"object":{"type":"object"}},"required":["object"]})J"),
-      .annotations = read_only(),
-      .operation = "get",
-      .handler = [&env](mcp::ToolContext& ctx) { return get_resource(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_list_resources",
-      .title = "List resources",
-      .description =
-          "Lists objects of a type, paged. output: table (default; kubectl's columns from the API server), names, "
-          "slim or full. Returns a continue token when more items exist: pass it as continue to get the next page. "
-          "Never drops items: a page that would exceed the response budget comes back smaller, with a continue "
-          "token.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+                                          kTypeProps)),
+       .output_schema =
+           schema(R"J({"type":"object","properties":{"object":{"type":"object"}},"required":["object"]})J"),
+       .annotations = read_only(),
+       .operation = "get",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return get_resource(ctx, env, call); });
+  add_kube_tool(
+      server, env, Targets::resource_type,
+      {.name = "k8s_list_resources",
+       .title = "List resources",
+       .description =
+           "Lists objects of a type, paged. output: table (default; kubectl's columns from the API server), names, "
+           "slim or full. Returns a continue token when more items exist: pass it as continue to get the next page. "
+           "Never drops items: a page that would exceed the response budget comes back smaller, with a continue "
+           "token.",
+       .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{{},
           "allNamespaces":{{"type":"boolean","default":false,"description":"List across all namespaces"}},
           "labelSelector":{{"type":"string","description":"e.g. app=web,tier!=db"}},
           "fieldSelector":{{"type":"string","description":"e.g. status.phase=Running"}},
@@ -347,32 +345,30 @@ void add_resource_tools(mcp::Server& server, ToolEnv& env) {
           "continue":{{"type":"string","description":"continue token of the previous page"}},
           "output":{{"type":"string","enum":["table","names","slim","full"],"default":"table"}}}},
           "required":["resourceType"],"additionalProperties":false}})J",
-                                                      kTypeProps)),
-                                   kubeconfig_mode),
-      .output_schema = schema(R"J({"type":"object","properties":{
+                                          kTypeProps)),
+       .output_schema = schema(R"J({"type":"object","properties":{
           "items":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"namespace":{"type":"string"},"object":{"type":"object"}},"required":["name"]}},
           "continue":{"type":["string","null"]},"remainingItemCount":{"type":["integer","null"]}},
           "required":["items","continue","remainingItemCount"]})J"),
-      .annotations = read_only(),
-      .operation = "list",
-      .handler = [&env](mcp::ToolContext& ctx) { return list_resources(ctx, env); },
-  });
-  server.add_tool({
-      .name = "k8s_describe_resource",
-      .title = "Describe a resource",
-      .description = "One object (slim, as YAML) with the events about it, newest first; for pods also each "
-                     "container's state, restarts and last termination.",
-      .input_schema = with_context(schema(fmt::format(R"J({{"type":"object","properties":{{{},
+       .annotations = read_only(),
+       .operation = "list",
+       .handler = nullptr},
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return list_resources(ctx, env, call); });
+  add_kube_tool(server, env, Targets::resource_type,
+                {.name = "k8s_describe_resource",
+                 .title = "Describe a resource",
+                 .description = "One object (slim, as YAML) with the events about it, newest first; for pods also each "
+                                "container's state, restarts and last termination.",
+                 .input_schema = schema(fmt::format(R"J({{"type":"object","properties":{{{},
           "name":{{"type":"string","minLength":1,"description":"Object name"}},
           "eventsLimit":{{"type":"integer","minimum":0,"maximum":500,"default":20}}}},
           "required":["resourceType","name"],"additionalProperties":false}})J",
-                                                      kTypeProps)),
-                                   kubeconfig_mode),
-      .output_schema = std::nullopt,
-      .annotations = read_only(),
-      .operation = "describe",
-      .handler = [&env](mcp::ToolContext& ctx) { return describe_resource(ctx, env); },
-  });
+                                                    kTypeProps)),
+                 .output_schema = std::nullopt,
+                 .annotations = read_only(),
+                 .operation = "describe",
+                 .handler = nullptr},
+                [&env](mcp::ToolContext& ctx, KubeCall& call) { return describe_resource(ctx, env, call); });
 }
 
 }  // namespace mcpk::tools
