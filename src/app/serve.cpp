@@ -125,11 +125,11 @@ int run_serve(const ServeOptions& options) {
     clients = std::make_unique<kube::ClientSource>(io.get_executor(), std::move(*kubeconfig), options.kube.context,
                                                    source_options);
   }
-  const policy::Policy safety(options.policy);
   tools::ToolEnv env{.clients = clients.get(),
-                     .policy = &safety,
-                     .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),
-                     .show_secret_values = options.kube.show_secret_values};
+                     .settings = std::make_shared<const tools::Settings>(tools::Settings{
+                         .policy = policy::Policy(options.policy),
+                         .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),
+                         .show_secret_values = options.kube.show_secret_values})};
 
   mcp::ServerOptions server_options;
   server_options.tool_timeout = *parse_duration(options.kube.tool_timeout);

@@ -32,7 +32,7 @@ bool valid_tool_name(std::string_view n) {
 }
 
 json::object capabilities() {
-  return json::object{{"tools", json::object{{"listChanged", false}}}, {"logging", json::object{}}};
+  return json::object{{"tools", json::object{{"listChanged", true}}}, {"logging", json::object{}}};
 }
 
 std::string encode_cursor(std::size_t offset) { return base64_encode(fmt::format("offset:{}", offset)); }
@@ -143,6 +143,21 @@ Task<ToolResult> Server::run(ToolContext& ctx, const ToolSpec& tool, const ToolH
   co_return co_await chained(ctx);
 }
 
+bool Server::refresh_tools() {
+  const auto before = visible_tools();
+  visible_ready_ = false;
+  if (visible_tools() == before) return false;
+  auto listeners = listeners_;  // a listener may unsubscribe while we call it
+  for (auto& [id, fn] : listeners) fn();
+  return true;
+}
+
+std::shared_ptr<void> Server::on_tools_changed(Listener fn) {
+  const auto id = next_listener_++;
+  listeners_.emplace(id, std::move(fn));
+  return std::shared_ptr<void>(nullptr, [this, id](void*) { listeners_.erase(id); });
+}
+
 json::object Server::describe(const ToolSpec& t) const {
   json::object o{{"name", t.name}, {"title", t.title}, {"description", t.description}, {"inputSchema", t.input_schema}};
   if (t.output_schema) o["outputSchema"] = *t.output_schema;
@@ -156,7 +171,14 @@ json::object Server::describe(const ToolSpec& t) const {
 
 // --- Session ---------------------------------------------------------------------------------
 
-Session::Session(Server& server) : server_(server) {}
+Session::Session(Server& server) : server_(server) {
+  tools_subscription_ = server_.on_tools_changed([this] {
+    // Only to a client that finished initialize (session era); the stateless era has no stream.
+    if (notifier_ && initialized()) {
+      notifier_(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
+    }
+  });
+}
 
 Session::~Session() { cancel_all("session closed"); }
 

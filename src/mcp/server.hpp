@@ -8,8 +8,8 @@
 /// clientCapabilities; server/discover; resultType on every result; ttlMs/cacheScope on lists;
 /// per-request log level; -32022/-32021/-32602 for bad metadata.
 ///
-/// Threading: a Server is built before serving and then only read; a Session belongs to one
-/// connection and is used from the io_context's single thread.
+/// Threading: a Server is built before serving and then changes only by refresh_tools() (a
+/// reload); a Session belongs to one connection. Both are used from the io_context's thread.
 #pragma once
 
 #include <chrono>
@@ -78,6 +78,14 @@ class Server {
   /// Runs `handler` for `tool` through the middleware chain.
   Task<ToolResult> run(ToolContext& ctx, const ToolSpec& tool, const ToolHandler& handler) const;
 
+  /// The configuration behind `visible` changed (a reload): recomputes tools/list and, when
+  /// the list is different, tells every subscriber (each session sends
+  /// notifications/tools/list_changed). Returns whether it changed.
+  bool refresh_tools();
+  using Listener = std::function<void()>;
+  /// Registers `fn` for refresh_tools() changes until the returned handle is destroyed.
+  std::shared_ptr<void> on_tools_changed(Listener fn);
+
  private:
   ServerInfo info_;
   ServerOptions options_;
@@ -87,6 +95,8 @@ class Server {
   std::unordered_map<const ToolSpec*, ToolHandler> chains_;  ///< each tool's handler in the middleware
   mutable std::vector<const ToolSpec*> visible_;
   mutable bool visible_ready_ = false;
+  std::map<std::uint64_t, Listener> listeners_;
+  std::uint64_t next_listener_ = 0;
 };
 
 class Session {
@@ -107,6 +117,10 @@ class Session {
   Task<std::optional<json::object>> handle(jsonrpc::Message message, Send related, RequestScope scope);
   /// Parses `text` first; an unparsable message yields its JSON-RPC error response.
   Task<std::optional<json::object>> handle_text(std::string_view text, Send related, RequestScope scope);
+
+  /// Where the session sends what no request asked for (notifications/tools/list_changed): the
+  /// stdio writer, or the HTTP session's GET stream. Unset: such messages are dropped.
+  void set_notifier(Send notify) { notifier_ = std::move(notify); }
 
   /// Cancels every call in flight (connection closed, shutdown).
   void cancel_all(std::string_view reason);
@@ -134,6 +148,8 @@ class Session {
   std::optional<LogLevel> legacy_log_level_;
   std::map<std::string, CancelTokenPtr> in_flight_;
   std::uint64_t serial_ = 0;
+  Send notifier_;
+  std::shared_ptr<void> tools_subscription_;
 };
 
 }  // namespace mcpk::mcp

@@ -144,4 +144,44 @@ TEST(Session, StatelessCallsWithTheSameIdStayApart) {
   for (const auto& r : h.responses) EXPECT_NE(text_of(r).find("--tool-timeout"), std::string::npos);
 }
 
+TEST(Session, AChangedToolListIsAnnouncedToInitializedSessions) {
+  bool hide_wait = false;
+  ServerOptions o;
+  o.visible = [&hide_wait](const ToolSpec& t) { return !(hide_wait && t.name == "wait"); };
+  Server server(ServerInfo{.version = "test", .instructions = ""}, o);
+  server.add_tool(read_only_tool("whoami", [](ToolContext&) -> Task<ToolResult> { co_return ToolResult::text(""); }));
+  server.add_tool(read_only_tool("wait", [](ToolContext&) -> Task<ToolResult> { co_return ToolResult::text(""); }));
+  Harness h;
+  auto exchange = [&h](Session& s, const json::object& m) {
+    h.send(s, m);
+    h.io.restart();
+    h.io.run();
+  };
+  Session initialized(server), fresh(server);
+  std::vector<json::object> told, told_fresh;
+  initialized.set_notifier([&told](json::object n) { told.push_back(std::move(n)); });
+  fresh.set_notifier([&told_fresh](json::object n) { told_fresh.push_back(std::move(n)); });
+  exchange(initialized, request(1, "initialize", json::object{{"protocolVersion", "2025-11-25"}}));
+  exchange(initialized, request(2, "tools/list"));
+  EXPECT_EQ(at(h.responses.at(1), {"result", "tools"}).as_array().size(), 2u);
+  EXPECT_EQ(at(h.responses.at(0), {"result", "capabilities", "tools", "listChanged"}), json::value(true));
+
+  EXPECT_FALSE(server.refresh_tools());  // nothing changed: nothing said
+  EXPECT_TRUE(told.empty());
+  hide_wait = true;  // a reload changed the policy
+  EXPECT_TRUE(server.refresh_tools());
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].at("method"), "notifications/tools/list_changed");
+  EXPECT_TRUE(told_fresh.empty());  // not initialized: not told
+  exchange(initialized, request(3, "tools/list"));
+  EXPECT_EQ(at(h.responses.at(2), {"result", "tools"}).as_array().size(), 1u);
+  {
+    Session gone(server);
+    gone.set_notifier([](json::object) { ADD_FAILURE() << "a destroyed session is never told"; });
+  }
+  hide_wait = false;
+  EXPECT_TRUE(server.refresh_tools());
+  EXPECT_EQ(told.size(), 2u);
+}
+
 }  // namespace mcpk::mcp

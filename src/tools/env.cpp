@@ -73,7 +73,8 @@ json::object with_context(json::object s, bool kubeconfig_mode) {
 mcp::ToolResult error_result(const Error& e) { return mcp::ToolResult::error(e.message); }
 
 void mask_if_needed(json::value& v, const ToolEnv& env, const kube::ApiResource& resource) {
-  if (!env.show_secret_values) policy::mask_secrets(v, resource.group.empty() && resource.resource == "secrets");
+  if (!env.settings->show_secret_values)
+    policy::mask_secrets(v, resource.group.empty() && resource.resource == "secrets");
 }
 
 std::string compact(const json::value& v) { return to_json(v); }
@@ -112,9 +113,8 @@ Task<Result<std::pair<std::string, std::string>>> default_container(kube::Client
 }
 
 Result<void> check_target(const ToolEnv& env, const kube::ApiResource& resource, std::string_view ns) {
-  if (!env.policy) return {};
-  auto r = env.policy->check_resource(resource.resource, resource.group);
-  if (r) r = env.policy->check_namespace(resource.namespaced ? ns : std::string_view{});
+  auto r = env.settings->policy.check_resource(resource.resource, resource.group);
+  if (r) r = env.settings->policy.check_namespace(resource.namespaced ? ns : std::string_view{});
   if (!r) return fail(r.error().code, "refused by the server's policy: " + r.error().message);
   return {};
 }
@@ -124,7 +124,7 @@ mcp::ToolFilter policy_filter(const ToolEnv& env) {
     // exec and port-forward tools come and go together: listing or stopping forwards is
     // pointless where opening them is not allowed.
     const bool mutating = !t.annotations.read_only || t.operation == "port-forward" || t.operation == "exec";
-    return !env.policy || env.policy->offers(t.operation, mutating);
+    return env.settings->policy.offers(t.operation, mutating);
   };
 }
 
@@ -152,14 +152,14 @@ mcp::ToolMiddleware policy_guard(const ToolEnv& env) {
         if (auto ns = string_or(a, "namespace"); !ns.empty()) {
           if (auto ok = check_namespace_name(ns); !ok) co_return error_result(ok.error());
         }
-        if (env.policy) {
-          if (auto r = env.policy->check_operation(tool.operation, mutating); !r) refused = r.error();
-          if (!refused) {
-            if (auto r = env.policy->check_namespace(string_or(a, "namespace")); !r) refused = r.error();
-          }
-          if (!refused && find_bool(a, "allNamespaces").value_or(false)) {
-            if (auto r = env.policy->check_all_namespaces(); !r) refused = r.error();
-          }
+        const auto settings = env.settings;  // one configuration for the whole check, even across a reload
+        const auto& policy = settings->policy;
+        if (auto r = policy.check_operation(tool.operation, mutating); !r) refused = r.error();
+        if (!refused) {
+          if (auto r = policy.check_namespace(string_or(a, "namespace")); !r) refused = r.error();
+        }
+        if (!refused && find_bool(a, "allNamespaces").value_or(false)) {
+          if (auto r = policy.check_all_namespaces(); !r) refused = r.error();
         }
         if (refused) {
           ctx.set_refused();
@@ -190,8 +190,8 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
     if (mutating || refused) {
       spdlog::info("audit tool={} user={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}",
                    tool.name, log_field(ctx.caller().display()), log_field(context),
-                   log_field(string_or(a, "namespace")), log_field(target), env.policy && env.policy->dry_run(),
-                   outcome, ms.count());
+                   log_field(string_or(a, "namespace")), log_field(target), env.settings->policy.dry_run(), outcome,
+                   ms.count());
     } else {
       spdlog::debug("call tool={} user={} context={} namespace={} target={} outcome={} duration_ms={}", tool.name,
                     log_field(ctx.caller().display()), log_field(context), log_field(string_or(a, "namespace")),

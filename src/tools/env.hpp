@@ -19,11 +19,18 @@
 
 namespace mcpk::tools {
 
-struct ToolEnv {
-  kube::ClientSource* clients = nullptr;
-  const policy::Policy* policy = nullptr;
+/// The part of the running configuration that tools read, parsed once into typed values. It is
+/// immutable: a reload builds a new one and swaps the pointer whole (ToolEnv::settings), then
+/// asks the server to recompute tools/list (mcp::Server::refresh_tools).
+struct Settings {
+  policy::Policy policy{policy::PolicyConfig{}};
   std::size_t max_response_bytes = 128 * 1024;
   bool show_secret_values = false;
+};
+
+struct ToolEnv {
+  kube::ClientSource* clients = nullptr;
+  std::shared_ptr<const Settings> settings = std::make_shared<const Settings>();
 };
 
 /// The session key under which k8s_switch_context stores the session's context.

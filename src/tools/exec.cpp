@@ -21,7 +21,7 @@ Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env, KubeCa
   if (rq.command.front().empty()) co_return mcp::ToolResult::error("command[0] (the program) must not be empty");
   if (const auto* s = find_string(a, "stdin")) rq.stdin_data = std::string(*s);
   rq.timeout = std::chrono::seconds(find_int(a, "timeoutSeconds").value_or(30));
-  rq.max_output = std::max<std::size_t>(1024, env.max_response_bytes / 2 - 512);
+  rq.max_output = std::max<std::size_t>(1024, env.settings->max_response_bytes / 2 - 512);
   rq.container = std::string(string_or(a, "container"));
   std::string note;
   if (rq.container.empty()) {

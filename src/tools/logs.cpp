@@ -33,7 +33,7 @@ Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env, KubeCa
     container = picked->first;
     note = picked->second;
   }
-  const auto budget = static_cast<std::int64_t>(env.max_response_bytes);
+  const auto budget = static_cast<std::int64_t>(env.settings->max_response_bytes);
   const auto limit_bytes = std::min<std::int64_t>(find_int(a, "limitBytes").value_or(65536), budget - 512);
   auto bool_param = [&](std::string_view k) {
     return find_bool(a, k).value_or(false) ? std::string("true") : std::string();

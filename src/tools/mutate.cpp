@@ -18,7 +18,7 @@ struct Outcome {
   std::string kind, name, ns, outcome, detail;
 };
 
-bool dry(const ToolEnv& env) { return env.policy && env.policy->dry_run(); }
+bool dry(const ToolEnv& env) { return env.settings->policy.dry_run(); }
 
 // The options every change carries: dry-run under --dry-run, and our field manager.
 kube::RequestOptions write_options(const ToolEnv& env) {

@@ -42,11 +42,11 @@ Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env, Ku
   const auto output = string_or(ctx.args(), "output", "slim");
   if (output == "slim") slim(*obj);
   std::string text = output == "yaml" ? to_yaml(*obj) : compact(*obj);
-  if (text.size() > env.max_response_bytes) {
+  if (text.size() > env.settings->max_response_bytes) {
     co_return mcp::ToolResult::error(fmt::format(
         "{} {} is {} bytes, more than the response budget of {} bytes (--max-response-bytes); use output=slim or "
         "k8s_describe_resource",
-        t->resource.kind, name, text.size(), env.max_response_bytes));
+        t->resource.kind, name, text.size(), env.settings->max_response_bytes));
   }
   co_return mcp::ToolResult::with_structured(with_notes(std::move(text), t->notes),
                                              json::object{{"object", std::move(*obj)}});
@@ -144,7 +144,8 @@ Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env, 
   const auto& a = ctx.args();
   const bool all_ns = find_bool(a, "allNamespaces").value_or(false) && t->resource.namespaced;
   std::int64_t limit = find_int(a, "limit").value_or(50);
-  const std::size_t budget = env.max_response_bytes > 1024 ? env.max_response_bytes - 1024 : env.max_response_bytes;
+  const std::size_t budget = env.settings->max_response_bytes > 1024 ? env.settings->max_response_bytes - 1024
+                                                                     : env.settings->max_response_bytes;
 
   ctx.progress(0, 2, "listing " + t->resource.resource);
   auto page = co_await fetch_page(ctx, env, *t, limit, all_ns);
@@ -161,7 +162,7 @@ Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env, 
   if (page->text.size() > budget) {
     co_return mcp::ToolResult::error(fmt::format(
         "a single {} is larger than the response budget ({} bytes, --max-response-bytes); use output=names or table",
-        t->resource.kind, env.max_response_bytes));
+        t->resource.kind, env.settings->max_response_bytes));
   }
 
   std::string where = !t->resource.namespaced ? ""
@@ -299,9 +300,9 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
   if (!pods.empty()) text += pods;
   text += events_text;
   ctx.progress(1, 1);
-  if (text.size() > env.max_response_bytes) {
-    text.resize(env.max_response_bytes);
-    text += fmt::format("\n[cut at the response budget of {} bytes]\n", env.max_response_bytes);
+  if (text.size() > env.settings->max_response_bytes) {
+    text.resize(env.settings->max_response_bytes);
+    text += fmt::format("\n[cut at the response budget of {} bytes]\n", env.settings->max_response_bytes);
   }
   co_return mcp::ToolResult::with_structured(
       with_notes(std::move(text), t->notes),

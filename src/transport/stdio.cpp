@@ -46,6 +46,8 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl> {
   Impl(net::io_context& ctx, mcp::Server& server, StdioOptions opts, int in, int out)
       : io(ctx), session(server), options(opts), in_fd(in), out_fd(out), done(ctx), grace(ctx) {
     done.expires_at(std::chrono::steady_clock::time_point::max());
+    // What no request asked for (tools/list_changed) goes out like everything else.
+    session.set_notifier([this](json::object n) { write(n); });
   }
 
   void write(const json::object& message) {

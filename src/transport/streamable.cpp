@@ -292,6 +292,11 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
       id = new_session_id();
       entry = std::make_shared<SessionEntry>();
       entry->session = std::make_shared<mcp::Session>(server);
+      // What no request asked for (tools/list_changed) goes on the session's GET stream, when
+      // the client keeps one open (the spec's place for it); otherwise it is dropped.
+      entry->session->set_notifier([weak = std::weak_ptr<SessionEntry>(entry)](json::object n) {
+        if (auto e = weak.lock(); e && e->standalone && !e->standalone->done()) e->standalone->push(to_json(n));
+      });
       entry->caller = x.scope.caller->key;
       entry->client = client;
       entry->last_used = std::chrono::steady_clock::now();

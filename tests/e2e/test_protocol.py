@@ -86,7 +86,7 @@ def test_initialize_negotiates_versions(raw):
     r = s.initialize("2025-06-18")
     assert r["result"]["protocolVersion"] == "2025-06-18"
     assert r["result"]["serverInfo"]["name"] == "mcp-kubernetes"
-    assert r["result"]["capabilities"]["tools"] == {"listChanged": False}
+    assert r["result"]["capabilities"]["tools"] == {"listChanged": True}
     s2 = raw()
     assert s2.initialize("1999-01-01")["result"]["protocolVersion"] == "2025-11-25"
     assert s.request(1, "ping") == {"jsonrpc": "2.0", "id": 1, "result": {}}
