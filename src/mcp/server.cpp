@@ -31,8 +31,11 @@ bool valid_tool_name(std::string_view n) {
   });
 }
 
-json::object capabilities() {
-  return json::object{{"tools", json::object{{"listChanged", true}}}, {"logging", json::object{}}};
+// Tool-list changes reach session-era clients as notifications/tools/list_changed; the
+// stateless era delivers them only on subscriptions/listen streams, which this server does not
+// offer yet, so there it declares none.
+json::object capabilities(bool list_changed) {
+  return json::object{{"tools", json::object{{"listChanged", list_changed}}}, {"logging", json::object{}}};
 }
 
 std::string encode_cursor(std::size_t offset) { return base64_encode(fmt::format("offset:{}", offset)); }
@@ -248,40 +251,82 @@ Task<std::optional<json::object>> Session::dispatch(jsonrpc::Request req, Send r
             "invalid _meta log level (debug, info, notice, warning, error, critical, alert, emergency)");
       }
     }
-    if (req.method == "server/discover") co_return make_result(id, finish(discover(true), true));
-    if (req.method == "tools/list") co_return list_tools(req, true);
-    if (req.method == "tools/call") {
-      co_return co_await call_tool(std::move(req), std::move(related), std::move(scope), true, level);
+    auto entry = methods().find(req.method);
+    if (entry == methods().end() || !entry->second.stateless_era) {
+      co_return make_error(id, jsonrpc::kMethodNotFound,
+                           fmt::format("Method not found: {} (protocol {})", req.method, kModernVersion));
     }
-    co_return make_error(id, jsonrpc::kMethodNotFound,
-                         fmt::format("Method not found: {} (protocol {})", req.method, kModernVersion));
+    MethodCall call{std::move(req), std::move(related), std::move(scope), true, level};
+    co_return co_await entry->second.run(*this, call);
   }
 
   // The session era.
-  if (req.method == "initialize") co_return make_result(id, initialize(req));
-  if (req.method == "ping") co_return make_result(id, json::object{});
-  if (req.method == "server/discover") co_return make_result(id, discover(false));
-  if (!initialized()) {
+  auto entry = methods().find(req.method);
+  if (entry == methods().end() || !entry->second.session_era) {
+    co_return make_error(id, jsonrpc::kMethodNotFound, fmt::format("Method not found: {}", req.method));
+  }
+  if (!entry->second.before_initialize && !initialized()) {
     co_return make_error(id, jsonrpc::kInvalidRequest,
                          fmt::format("{} before initialize: send initialize first, or put the protocol version "
                                      "{} and client capabilities in _meta",
                                      req.method, kModernVersion));
   }
-  if (req.method == "logging/setLevel") {
-    const auto* lv = find_string(req.params, "level");
-    auto level = lv ? parse_log_level(*lv) : std::nullopt;
-    if (!level) {
-      co_return make_error(id, jsonrpc::kInvalidParams,
-                           "level must be one of: debug, info, notice, warning, error, critical, alert, emergency");
-    }
-    legacy_log_level_ = level;
-    co_return make_result(id, json::object{});
-  }
-  if (req.method == "tools/list") co_return list_tools(req, false);
-  if (req.method == "tools/call") {
-    co_return co_await call_tool(std::move(req), std::move(related), std::move(scope), false, legacy_log_level_);
-  }
-  co_return make_error(id, jsonrpc::kMethodNotFound, fmt::format("Method not found: {}", req.method));
+  MethodCall call{std::move(req), std::move(related), std::move(scope), false, legacy_log_level_};
+  co_return co_await entry->second.run(*this, call);
+}
+
+const std::map<std::string, Session::Method, std::less<>>& Session::methods() {
+  using Reply = Task<std::optional<json::object>>;
+  static const std::map<std::string, Method, std::less<>> table{
+      {"initialize",
+       {.session_era = true,
+        .stateless_era = false,
+        .before_initialize = true,
+        .run = [](Session& s, MethodCall& c) -> Reply {
+          co_return make_result(c.request.id, s.initialize(c.request));
+        }}},
+      {"ping",
+       {.session_era = true,
+        .stateless_era = false,
+        .before_initialize = true,
+        .run = [](Session&, MethodCall& c) -> Reply { co_return make_result(c.request.id, json::object{}); }}},
+      {"server/discover",
+       {.session_era = true,
+        .stateless_era = true,
+        .before_initialize = true,
+        .run = [](Session& s, MethodCall& c) -> Reply {
+          co_return make_result(c.request.id, c.modern ? s.finish(s.discover(true), true) : s.discover(false));
+        }}},
+      {"logging/setLevel",
+       {.session_era = true,
+        .stateless_era = false,
+        .before_initialize = false,
+        .run = [](Session& s, MethodCall& c) -> Reply {
+          const auto* lv = find_string(c.request.params, "level");
+          auto level = lv ? parse_log_level(*lv) : std::nullopt;
+          if (!level) {
+            co_return make_error(c.request.id, jsonrpc::kInvalidParams,
+                                 "level must be one of: debug, info, notice, warning, error, critical, alert, "
+                                 "emergency");
+          }
+          s.legacy_log_level_ = level;
+          co_return make_result(c.request.id, json::object{});
+        }}},
+      {"tools/list",
+       {.session_era = true,
+        .stateless_era = true,
+        .before_initialize = false,
+        .run = [](Session& s, MethodCall& c) -> Reply { co_return s.list_tools(c.request, c.modern); }}},
+      {"tools/call",
+       {.session_era = true,
+        .stateless_era = true,
+        .before_initialize = false,
+        .run = [](Session& s, MethodCall& c) -> Reply {
+          co_return co_await s.call_tool(std::move(c.request), std::move(c.related), std::move(c.scope), c.modern,
+                                         c.level);
+        }}},
+  };
+  return table;
 }
 
 json::object Session::initialize(const jsonrpc::Request& req) {
@@ -291,7 +336,7 @@ json::object Session::initialize(const jsonrpc::Request& req) {
     if (v == requested) legacy_version_ = std::string(v);
   }
   json::object result{{"protocolVersion", legacy_version_},
-                      {"capabilities", capabilities()},
+                      {"capabilities", capabilities(true)},
                       {"serverInfo", json::object{{"name", server_.info().name},
                                                   {"title", server_.info().title},
                                                   {"version", server_.info().version}}}};
@@ -301,7 +346,7 @@ json::object Session::initialize(const jsonrpc::Request& req) {
 
 json::object Session::discover(bool modern) const {
   json::object result{{"supportedVersions", json::array{kModernVersion}},
-                      {"capabilities", capabilities()},
+                      {"capabilities", capabilities(false)},
                       {"ttlMs", kListTtlMs},
                       {"cacheScope", "public"}};
   if (!server_.info().instructions.empty()) result["instructions"] = server_.info().instructions;

@@ -133,6 +133,23 @@ class Session {
 
  private:
   struct Call;
+  /// One request on its way to its method: what the method table's entries receive.
+  struct MethodCall {
+    jsonrpc::Request request;
+    Send related;
+    RequestScope scope;
+    bool modern = false;  ///< the stateless 2026-07-28 era
+    std::optional<LogLevel> level;
+  };
+  /// An entry of the method table, which both eras share (prompts, resources and completions
+  /// become entries like these).
+  struct Method {
+    bool session_era = true;         ///< served to initialized sessions (2025-11-25 and older)
+    bool stateless_era = false;      ///< served to requests that carry their own _meta (2026-07-28)
+    bool before_initialize = false;  ///< session era: allowed before initialize
+    std::function<Task<std::optional<json::object>>(Session&, MethodCall&)> run;
+  };
+  static const std::map<std::string, Method, std::less<>>& methods();
   Task<std::optional<json::object>> dispatch(jsonrpc::Request request, Send related, RequestScope scope);
   json::object initialize(const jsonrpc::Request& request);
   json::object discover(bool modern) const;
