@@ -26,7 +26,7 @@ struct KubeOptions {
   bool in_cluster = false;
   double qps_limit = 20;
   int burst_limit = 30;
-  std::string tool_timeout = "30s";
+  Duration tool_timeout{std::chrono::seconds(30)};
   std::int64_t max_response_bytes = 128 * 1024;
   bool show_secret_values = false;
 };
@@ -43,8 +43,8 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;
   std::int64_t max_request_size = 5 * 1024 * 1024;
   int max_sessions = 10000;
-  std::string session_idle_timeout = "30m";
-  std::string shutdown_timeout = "10s";
+  Duration session_idle_timeout{std::chrono::minutes(30)};
+  Duration shutdown_timeout{std::chrono::seconds(10)};
 };
 
 struct OAuthOptions {
@@ -81,14 +81,14 @@ struct OAuthOptions {
   int valkey_db = 0;
   bool downstream_oauth = false;
   std::vector<std::string> trusted_audiences;
-  std::string access_token_ttl = "1h";
-  std::string refresh_token_ttl = "720h";
+  Duration access_token_ttl{std::chrono::hours(1)};
+  Duration refresh_token_ttl{std::chrono::hours(720)};
 };
 
 struct CapiOptions {
   bool enable = false;
   std::string mode = "impersonation";  ///< impersonation | sso-passthrough
-  std::string cache_ttl = "10m";
+  Duration cache_ttl{std::chrono::minutes(10)};
   int cache_max_entries = 1000;
   std::string ca_configmap_suffix = "-ca-public";
   std::string kubeconfig_secret_suffix = "-kubeconfig";

@@ -38,7 +38,7 @@ TEST(ServeOptions, DefaultsMatchSpec) {
   EXPECT_EQ(o.kube.qps_limit, 20);
   EXPECT_EQ(o.kube.burst_limit, 30);
   EXPECT_EQ(o.kube.max_response_bytes, 128 * 1024);
-  EXPECT_EQ(o.kube.tool_timeout, "30s");
+  EXPECT_EQ(o.kube.tool_timeout.value, std::chrono::seconds(30));
   EXPECT_EQ(o.http.transport, "stdio");
   EXPECT_EQ(o.http.http_addr, ":8080");
   EXPECT_EQ(o.http.http_endpoint, "/mcp");

@@ -132,7 +132,7 @@ int run_serve(const ServeOptions& options) {
                          .show_secret_values = options.kube.show_secret_values})};
 
   mcp::ServerOptions server_options;
-  server_options.tool_timeout = *parse_duration(options.kube.tool_timeout);
+  server_options.tool_timeout = options.kube.tool_timeout.value;
   server_options.visible = tools::policy_filter(env);
   server_options.middleware = {tools::audit_log(env), tools::policy_guard(env)};
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
@@ -163,7 +163,7 @@ int run_serve(const ServeOptions& options) {
         io, server,
         transport::StreamableOptions{.disable_streaming = options.http.disable_streaming,
                                      .max_sessions = static_cast<std::size_t>(options.http.max_sessions),
-                                     .session_idle_timeout = *parse_duration(options.http.session_idle_timeout)});
+                                     .session_idle_timeout = options.http.session_idle_timeout.value});
     auto health =
         std::make_shared<transport::Health>(io.get_executor(), [&clients]() { return cluster_reachable(*clients); });
     std::vector<transport::Middleware> mcp_chain{transport::origin_guard(options.http.allowed_origins)};
@@ -178,7 +178,7 @@ int run_serve(const ServeOptions& options) {
                                      .max_body_bytes = static_cast<std::size_t>(options.http.max_request_size),
                                      .tls_cert_file = options.http.tls_cert_file,
                                      .tls_key_file = options.http.tls_key_file,
-                                     .shutdown_timeout = *parse_duration(options.http.shutdown_timeout)});
+                                     .shutdown_timeout = options.http.shutdown_timeout.value});
     http->drain_on_stop(endpoint);
     http->drain_on_stop(health);
     if (auto ok = http->listen(); !ok) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <charconv>
+#include <istream>
+#include <ostream>
 
 namespace mcpk {
 
@@ -48,5 +50,18 @@ std::string format_duration(Millis d) {
   if (s > 0) out += fmt::format("{}s", s);
   return out;
 }
+
+std::istream& operator>>(std::istream& in, Duration& d) {
+  std::string text;
+  in >> text;
+  if (auto parsed = parse_duration(text)) {
+    d.value = *parsed;
+  } else {
+    in.setstate(std::ios::failbit);
+  }
+  return in;
+}
+
+std::ostream& operator<<(std::ostream& out, const Duration& d) { return out << format_duration(d.value); }
 
 }  // namespace mcpk

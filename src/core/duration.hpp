@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,17 @@ Result<Millis> parse_duration(std::string_view text);
 
 /// Formats as the shortest of "250ms", "30s", "5m", "1h30m".
 std::string format_duration(Millis d);
+
+/// A duration-valued flag, parsed once when the flags are read (CLI11 reads it with >>).
+struct Duration {
+  Millis value{};
+  Duration() = default;
+  explicit Duration(Millis v) : value(v) {}
+  friend bool operator==(const Duration&, const Duration&) = default;
+};
+/// parse_duration(); a bad value sets failbit.
+std::istream& operator>>(std::istream& in, Duration& d);
+/// format_duration().
+std::ostream& operator<<(std::ostream& out, const Duration& d);
 
 }  // namespace mcpk
