@@ -33,6 +33,7 @@ class FakeApiServer:
         self.huge = b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[' + b",".join([pod] * count) + b"]}"
 
         fake = self
+        self.storm_hits = 0
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -70,6 +71,30 @@ class FakeApiServer:
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.connection.close()  # RST
                     self.close_connection = True
+                    return
+                elif path.endswith("/pods") and pods == "stall_mid":
+                    # Headers and the first bytes of a chunked list, then nothing: a TLS stream
+                    # that stalls mid-answer.
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    first = b'{"kind":"PodList","items":['
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(first), first))
+                    self.wfile.flush()
+                    time.sleep(5)
+                    self.close_connection = True
+                    return
+                elif path.endswith("/pods") and pods == "storm":
+                    fake.storm_hits += 1
+                    body = b'{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"TooManyRequests",' \
+                           b'"message":"the server has received too many requests","code":429}'
+                    self.send_response(429)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                     return
                 elif path.endswith("/pods") and pods == "invalid":
                     body = b'{"kind":"PodList","items":[{"metadata":'
@@ -114,6 +139,7 @@ def served_by(cluster, tmp_path, *flags, **fake_options):
     s = None
     try:
         s = Raw(tls_variant(cluster, tmp_path, server=fake.url), *flags)
+        s.fake = fake
         s.initialize()
         yield s
     finally:
@@ -193,3 +219,28 @@ def test_truncated_reset_and_invalid_answers_are_clear_errors_and_the_server_rec
             assert r["result"]["isError"] and expect in text, (kind, text)
             r = list_call(s, 2, "configmaps")
             assert not r["result"]["isError"], (kind, r)  # the next call works
+
+
+def test_an_answer_that_stalls_mid_stream_times_out_naming_the_stage_and_the_next_call_works(cluster, tmp_path):
+    with served_by(cluster, tmp_path, "--tool-timeout=1s", pods="stall_mid") as s:
+        t0 = time.monotonic()
+        r = list_call(s, 1, "pods")
+        text = r["result"]["content"][0]["text"]
+        assert time.monotonic() - t0 < 3
+        assert r["result"]["isError"] and "within 1s (--tool-timeout)" in text, text
+        assert "waiting for the answer of the API server" in text, text
+        r = list_call(s, 2, "configmaps")  # the stalled connection is never reused
+        assert not r["result"]["isError"], r
+
+
+def test_a_429_storm_is_retried_a_bounded_number_of_times_then_reported(cluster, tmp_path):
+    with served_by(cluster, tmp_path, "--tool-timeout=10s", pods="storm") as s:
+        t0 = time.monotonic()
+        r = list_call(s, 1, "pods")
+        took = time.monotonic() - t0
+        text = r["result"]["content"][0]["text"]
+        assert r["result"]["isError"] and "too many requests" in text.lower(), text
+        assert took < 3, took
+        assert s.fake.storm_hits == 4  # the request and 3 retries (Retry-After: 0), no more
+        r = list_call(s, 2, "configmaps")
+        assert not r["result"]["isError"], r
