@@ -136,7 +136,13 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, std::shared_ptr<SessionEntry>> sessions;
   // 2026-07-28 requests have no session; what each caller opens (port-forwards, by handle)
   // lives in that caller's own state here.
-  std::map<std::string, std::shared_ptr<mcp::Session>> stateless;
+  // The stateless era's state per caller (its port-forwards, its calls); it expires like a
+  // session after session_idle_timeout without a request, ending what it holds.
+  struct CallerState {
+    std::shared_ptr<mcp::Session> session;
+    std::chrono::steady_clock::time_point last_used;
+  };
+  std::map<std::string, CallerState> stateless;
   bool stopping = false;
 
   Impl(net::io_context& ctx, mcp::Server& s, StreamableOptions o)
@@ -365,7 +371,9 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
       co_return Reply::whole(jsonrpc_error(req, http::status::bad_request, id, jsonrpc::kHeaderMismatch,
                                            "Mcp-Name header must equal params.name"));
     }
-    auto& session = stateless[x.scope.caller->key];
+    auto& state = stateless[x.scope.caller->key];
+    state.last_used = std::chrono::steady_clock::now();
+    auto& session = state.session;
     if (!session) {
       session = std::make_shared<mcp::Session>(server);
       session->state().set(std::string(mcp::kStatelessKey), "1");
@@ -409,6 +417,9 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
         e.trim();
         return expired;
       });
+      std::erase_if(self->stateless, [&](auto& kv) {
+        return kv.second.session->in_flight() == 0 && now - kv.second.last_used > self->options.session_idle_timeout;
+      });
       self->sweep();
     });
   }
@@ -438,14 +449,14 @@ void StreamableEndpoint::begin_shutdown() {
 
 std::size_t StreamableEndpoint::busy() const {
   std::size_t n = 0;
-  for (const auto& [k, s] : impl_->stateless) n += s->in_flight();
+  for (const auto& [k, s] : impl_->stateless) n += s.session->in_flight();
   for (const auto& [id, e] : impl_->sessions) n += e->session->in_flight();
   return n;
 }
 
 void StreamableEndpoint::cancel_all(std::string_view why) {
   for (auto& [id, e] : impl_->sessions) e->session->cancel_all(why);
-  for (auto& [k, s] : impl_->stateless) s->cancel_all(why);
+  for (auto& [k, s] : impl_->stateless) s.session->cancel_all(why);
 }
 
 void StreamableEndpoint::close() {

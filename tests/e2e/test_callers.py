@@ -92,3 +92,22 @@ def test_one_client_cannot_fill_the_server_with_sessions(srv):
     alive = [sid for sid in alices if post(s.url, ping, {"Mcp-Session-Id": sid, WHO: "alice"})[0] == 200]
     assert alive == alices[-5:]  # the 5 most recent; the older ones were recycled
     assert post(s.url, ping, {"Mcp-Session-Id": bobs, WHO: "bob"})[0] == 200
+
+
+def test_a_callers_stateless_state_expires_when_idle_and_ends_its_port_forwards(srv, objects):
+    import socket
+    import time
+    s = srv("--session-idle-timeout=1s", env={"MCPK_TEST_CALLER_HEADER": WHO})
+    r = tool(s, "k8s_port_forward_pod", {"podName": "single", "namespace": NS, "ports": [":80"]}, "alice")
+    port = r["structuredContent"]["ports"][0]["local"]
+    socket.create_connection(("127.0.0.1", port), timeout=2).close()  # listening
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        except OSError:
+            break  # the forward ended with alice's idle state
+        time.sleep(0.2)
+    else:
+        pytest.fail("the idle caller's port-forward is still listening")
+    assert forwards(s, "alice") == []
