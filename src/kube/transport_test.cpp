@@ -324,7 +324,7 @@ TEST(KubeTransport, OneClusterSharesItsRateLimiterAndPoolAcrossIdentities) {
   EXPECT_GE(Clock::now() - started, 250ms);
   Clock::duration throttled{};
   for (const auto& e : recorder->events) throttled += e.throttled;
-  EXPECT_GE(throttled, 250ms);
+  EXPECT_GE(throttled, 200ms);    // ~300 ms less the requests' own time
   EXPECT_EQ(api.connections, 1);  // one keep-alive connection served both identities
   EXPECT_EQ(api.seen[1].header("impersonate-user"), "b");
 }
