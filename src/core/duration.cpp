@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <charconv>
+#include <cmath>
 #include <istream>
 #include <ostream>
 
@@ -19,7 +20,7 @@ Result<Millis> parse_duration(std::string_view text) {
   while (!rest.empty()) {
     double value = 0;
     auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
-    if (ec != std::errc{} || value < 0) return bad("expected a non-negative number");
+    if (ec != std::errc{} || !std::isfinite(value) || value < 0) return bad("expected a non-negative number");
     rest.remove_prefix(static_cast<std::size_t>(ptr - rest.data()));
     double unit_ms = 0;
     if (rest.starts_with("ms")) {

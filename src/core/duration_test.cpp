@@ -26,4 +26,13 @@ TEST(Duration, FormatsShortest) {
   EXPECT_EQ(format_duration(Millis{250}), "250ms");
 }
 
+// Fuzzing finding 2 (fuzz/findings/duration-nan): NaN and infinity are not numbers here.
+TEST(Duration, RefusesNanAndInfinity) {
+  for (auto text : {"nans", "NaNms", "infh", "INFs", "-nans"}) {
+    auto d = parse_duration(text);
+    ASSERT_FALSE(d) << text;
+    EXPECT_NE(d.error().message.find("non-negative number"), std::string::npos) << text;
+  }
+}
+
 }  // namespace mcpk

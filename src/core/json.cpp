@@ -3,8 +3,26 @@
 #include <fmt/format.h>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 namespace mcpk {
+namespace {
+
+bool has_non_finite(const json::value& v) {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (const auto* a = v.if_array()) {
+    for (const auto& x : *a) {
+      if (has_non_finite(x)) return true;
+    }
+  } else if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      if (has_non_finite(kv.value())) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 Result<json::value> parse_json(std::string_view text, std::size_t max_depth) {
   json::parse_options opts;
@@ -15,7 +33,11 @@ Result<json::value> parse_json(std::string_view text, std::size_t max_depth) {
   if (ec) {
     return fail(Errc::invalid_argument, fmt::format("invalid JSON at offset {}: {}", n, ec.message()));
   }
-  return p.release();
+  auto v = p.release();
+  // Boost.JSON 1.81 reads a number beyond double's range (1e400) as infinity, which no JSON
+  // can carry onward: refuse it here, as other parsers do.
+  if (has_non_finite(v)) return fail(Errc::invalid_argument, "invalid JSON: a number is out of range");
+  return v;
 }
 
 std::string to_json(const json::value& v) { return json::serialize(v); }

@@ -36,4 +36,15 @@ TEST(Json, AccessorsNeverThrow) {
   EXPECT_EQ(find_path(v, {"s", "x"}), nullptr);
 }
 
+// Fuzzing finding 4 (fuzz/findings/json-number-out-of-range): Boost.JSON reads 1e400 as
+// infinity, which serializes as the non-JSON `Infinity`; such input is refused.
+TEST(Json, NumbersBeyondDoubleAreRefused) {
+  for (auto text : {R"({"a":3e600})", "[1,[2,-1e400]]", "1e309"}) {
+    auto v = parse_json(text);
+    ASSERT_FALSE(v) << text;
+    EXPECT_NE(v.error().message.find("out of range"), std::string::npos);
+  }
+  EXPECT_TRUE(parse_json(R"({"a":1.7e308,"b":-4.9e-324})"));
+}
+
 }  // namespace mcpk

@@ -65,6 +65,12 @@ Result<SysTime> parse_rfc3339(std::string_view s) {
   tm.tm_min = min;
   tm.tm_sec = sec;
   const std::time_t t = timegm(&tm);
+  // system_clock counts nanoseconds in 64 bits: about 1678 to 2261. Outside, refuse (the
+  // conversion would overflow).
+  using std::chrono::seconds;
+  const auto lowest = std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::min()).count() + 1;
+  const auto highest = std::chrono::duration_cast<seconds>(std::chrono::system_clock::duration::max()).count() - 1;
+  if (t - offset_s < lowest || t - offset_s > highest) return bad();
   return std::chrono::system_clock::from_time_t(t - offset_s) +
          std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(nanos));
 }

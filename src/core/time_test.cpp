@@ -27,4 +27,14 @@ TEST(Time, AgesLikeKubectl) {
   EXPECT_EQ(format_age(std::chrono::seconds(5 * 86400)), "5d");
 }
 
+// Fuzzing finding 1 (fuzz/findings/time-year-1014): years system_clock cannot hold are refused,
+// not overflowed.
+TEST(Time, RefusesTimesSystemClockCannotHold) {
+  EXPECT_FALSE(parse_rfc3339("1014-01-02T03:04:05.123456789+02:00"));
+  EXPECT_FALSE(parse_rfc3339("1600-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("2300-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_rfc3339("1700-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_rfc3339("2200-01-01T00:00:00Z"));
+}
+
 }  // namespace mcpk

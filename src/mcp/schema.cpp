@@ -28,9 +28,12 @@ using namespace schema_detail;
 // ---------------------------------------------------------------------------------------------
 // Validation
 
+// A path for messages; a long name (an unknown argument can be any key) is cut, never echoed whole.
 std::string child_path(const std::string& parent, std::string_view name) {
-  if (parent.empty()) return std::string(name);
-  return fmt::format("{}.{}", parent, name);
+  std::string shown(first_code_points(name, kShortScalar));
+  if (shown.size() < name.size()) shown += "...";
+  if (parent.empty()) return shown;
+  return fmt::format("{}.{}", parent, shown);
 }
 
 std::string index_path(const std::string& parent, std::size_t i) { return fmt::format("{}[{}]", parent, i); }

@@ -199,6 +199,16 @@ TEST(SchemaValidate, MissingRequired) {
             "missing required argument 'spec.image'");
 }
 
+// Fuzzing finding 3 (fuzz/findings/schema-unknown-long-key): an unknown argument's name is
+// cut in the message, never echoed whole.
+TEST(SchemaValidate, ALongUnknownNameIsCutInTheMessage) {
+  const std::string key(100'000, 'k');
+  const auto message = error_of(kListSchema, R"({"name": "a", ")" + key + R"(": 1})");
+  EXPECT_LT(message.size(), 300u) << message.size();
+  EXPECT_NE(message.find("unknown argument 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...'"), std::string::npos)
+      << message;
+}
+
 TEST(SchemaValidate, UnknownArgumentListsValidNamesAndSuggests) {
   EXPECT_EQ(error_of(kListSchema, R"({"name": "a", "nmespace": "x"})"),
             "unknown argument 'nmespace' (valid: all, limit, name, namespace, output); did you mean 'namespace'?");
@@ -270,7 +280,7 @@ TEST(SchemaValidate, IntegerAndNumber) {
   EXPECT_EQ(error_of(kSchema, R"({"i": 3.0, "n": 3.5})"), "");
   EXPECT_EQ(error_of(kSchema, R"({"i": -7, "n": -1e300})"), "");
   EXPECT_EQ(error_of(kSchema, R"({"i": 18446744073709551615})"), "");  // uint64
-  EXPECT_EQ(error_of(kSchema, R"({"i": 1e400})"), "argument 'i': expected integer, got number inf");
+  // 1e400 never reaches the validator: parse_json refuses numbers beyond double (Json test).
   EXPECT_EQ(error_of(kSchema, R"({"n": "1"})"), "argument 'n': expected number, got string \"1\"");
 }
 

@@ -276,7 +276,10 @@ std::string cell_text(const json::value& cell, std::string_view type, std::strin
     std::string_view s = cell.get_string();
     if ((type == "date" || format == "date-time") && s.size() >= 20) {
       if (auto t = parse_rfc3339(s)) {
-        return format_age(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *t));
+        // In seconds: nanoseconds would overflow for times more than 292 years ago.
+        using std::chrono::floor;
+        using std::chrono::seconds;
+        return format_age(floor<seconds>(std::chrono::system_clock::now()) - floor<seconds>(*t));
       }
     }
     return s.empty() ? "<none>" : std::string(s);

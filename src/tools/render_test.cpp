@@ -62,4 +62,16 @@ TEST(Table, RendersDefaultColumnsAligned) {
             "NAMESPACE   NAME    READY\ndefault     web-1   1/1\nteam-a      db      0/1\n");
 }
 
+// Fuzzing finding 5 (fuzz/findings/age-year-1699): the age of a time centuries ago does not
+// overflow (it is computed in seconds).
+TEST(Table, AgesOfVeryOldTimesDoNotOverflow) {
+  auto t = parse_json(R"J({"kind":"Table","columnDefinitions":[
+      {"name":"Name","type":"string","priority":0},{"name":"Created","type":"date","priority":0}],
+    "rows":[{"cells":["old","1699-12-31T23:59:59Z"]},{"cells":["older","1700-01-01T00:00:00.5-00:30"]}]})J")
+               .value();
+  const auto text = render_table(t.as_object(), false);
+  EXPECT_NE(text.find("old"), std::string::npos);
+  EXPECT_EQ(text.find("-"), std::string::npos) << text;  // no negative (overflowed) age
+}
+
 }  // namespace mcpk::tools
