@@ -2,6 +2,7 @@
 #   make run   ARGS="--transport=streamable-http"  installs what is missing, builds, starts the server
 #   make test                                       installs, builds, starts the test cluster, runs every test
 #   make test-asan                                  the unit tests and the e2e suite under ASan+UBSan (build-asan/)
+#   make fuzz  FUZZ_SECONDS=60                      the libFuzzer targets of fuzz/, each for 60 s (clang, build-fuzz/)
 #   make build | make unit | make lint | make format | make bench | make cluster-up | make cluster-down | make clean
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -9,7 +10,7 @@ BUILD_TYPE ?= RelWithDebInfo
 BIN := $(BUILD_DIR)/src/app/mcp-kubernetes
 ARGS ?=
 
-.PHONY: all deps build run test test-asan unit lint format bench cluster-up cluster-down clean
+.PHONY: all deps build run test test-asan fuzz unit lint format bench cluster-up cluster-down clean
 
 all: build
 
@@ -34,6 +35,9 @@ test:
 test-asan:
 	@scripts/test-asan
 
+fuzz:
+	@scripts/fuzz
+
 lint: deps
 	@scripts/lint
 
@@ -52,4 +56,4 @@ cluster-down:
 	@tests/cluster/down
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-fuzz
