@@ -13,8 +13,11 @@ class HttpServer:
 
     def __init__(self, kubeconfig, *flags, env=None):
         import re
+        self.metrics_url = None
         e = {"KUBECONFIG": kubeconfig, "HOME": os.environ.get("HOME", "/root"), "PATH": os.environ.get("PATH", "")}
         e.update(env or {})
+        if not any(f.startswith(("--metrics-addr", "--metrics-enabled")) for f in flags):
+            flags = ("--metrics-addr=127.0.0.1:0", *flags)  # a free port: servers run side by side
         self.p = subprocess.Popen([BIN, "serve", "--transport=streamable-http", "--http-addr=127.0.0.1:0", *flags],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   env=e, text=True)
@@ -25,6 +28,9 @@ class HttpServer:
             if not line:
                 raise RuntimeError(f"HTTP server did not start: {self.log}")
             self.log += line
+            mm = re.search(r"Prometheus metrics on [\d.]+:(\d+)/metrics", line)
+            if mm:
+                self.metrics_url = f"http://127.0.0.1:{mm.group(1)}/metrics"
             m = re.search(r"streamable HTTPS? on [\d.]+:(\d+)", line)
             if m:
                 self.port = int(m.group(1))

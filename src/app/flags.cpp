@@ -269,6 +269,16 @@ void add_telemetry_flags(CLI::App& cmd, TelemetryOptions& t) {
       ->group(g);
   cmd.add_flag("--metrics-enabled", t.metrics_enabled, "Serve Prometheus metrics (--metrics-enabled=false: off)")
       ->group(g);
+  // The reference's environment variables (no flags of their own there): hidden options.
+  cmd.add_option("--instrumentation-enabled", t.instrumentation_enabled, "Metrics and tracing on or off")
+      ->envname("INSTRUMENTATION_ENABLED")
+      ->group("");
+  cmd.add_option("--metrics-exporter", t.metrics_exporter, "Where metrics go: prometheus, otlp or stdout")
+      ->envname("METRICS_EXPORTER")
+      ->group("");
+  cmd.add_option("--tracing-exporter", t.tracing_exporter, "Where traces go: none, otlp or stdout")
+      ->envname("TRACING_EXPORTER")
+      ->group("");
 }
 
 }  // namespace
@@ -291,9 +301,9 @@ void note_given_flags(const CLI::App& cmd, ServeOptions& o) {
   static constexpr std::pair<std::string_view, std::string_view> kUnlanded[] = {
       {"OAuth 2.1 (streamable-http only)", "OAuth 2.1"},
       {"OAuth client registration and redirect URIs (secure by default)", "OAuth 2.1"},
-      {"Cluster API federation", "Cluster API federation"},
-      {"Observability", "Prometheus metrics"}};
+      {"Cluster API federation", "Cluster API federation"}};
   o.unlanded_given.clear();
+  if (const auto* addr = cmd.get_option_no_throw("--metrics-addr")) o.telemetry.metrics_addr_given = addr->count() > 0;
   for (const auto* opt : cmd.get_options()) {
     if (opt->count() == 0) continue;
     for (const auto& [group, feature] : kUnlanded) {

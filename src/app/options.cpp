@@ -204,6 +204,13 @@ Result<void> validate(const ServeOptions& o) {
   MCPK_TRY(validate_oauth(o));
   MCPK_TRY(validate_capi(o));
   MCPK_TRY(check_addr("metrics-addr", o.telemetry.metrics_addr));
+  if (const auto& e = o.telemetry.metrics_exporter; e != "prometheus" && e != "otlp" && e != "stdout") {
+    return fail(Errc::invalid_argument,
+                fmt::format("METRICS_EXPORTER: \"{}\" is not one of prometheus, otlp, stdout", e));
+  }
+  if (const auto& e = o.telemetry.tracing_exporter; e != "none" && e != "otlp" && e != "stdout") {
+    return fail(Errc::invalid_argument, fmt::format("TRACING_EXPORTER: \"{}\" is not one of none, otlp, stdout", e));
+  }
   return {};
 }
 
@@ -215,6 +222,14 @@ std::vector<std::string> unsupported_features(const ServeOptions& o) {
   }
   if (o.oauth.enable) out.push_back("--enable-oauth: OAuth 2.1 is not yet supported");
   if (o.capi.enable) out.push_back("--enable-capi: Cluster API federation is not yet supported");
+  if (o.telemetry.metrics_exporter != "prometheus") {
+    out.push_back(fmt::format("METRICS_EXPORTER={}: its feature has not landed yet (prometheus has)",
+                              o.telemetry.metrics_exporter));
+  }
+  if (o.telemetry.tracing_exporter != "none") {
+    out.push_back(
+        fmt::format("TRACING_EXPORTER={}: OpenTelemetry tracing has not landed yet", o.telemetry.tracing_exporter));
+  }
   return out;
 }
 

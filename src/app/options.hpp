@@ -96,7 +96,16 @@ struct CapiOptions {
 
 struct TelemetryOptions {
   std::string metrics_addr = ":9090";
+  bool metrics_addr_given = false;  ///< set explicitly (stdio serves metrics only then)
   bool metrics_enabled = true;
+  bool instrumentation_enabled = true;          ///< INSTRUMENTATION_ENABLED
+  std::string metrics_exporter = "prometheus";  ///< METRICS_EXPORTER: prometheus | otlp | stdout
+  std::string tracing_exporter = "none";        ///< TRACING_EXPORTER: none | otlp | stdout
+  /// Whether /metrics is served: on with streamable-http unless turned off; with stdio (one
+  /// process per client on a laptop) only when --metrics-addr is given.
+  bool serve_metrics(std::string_view transport) const {
+    return metrics_enabled && instrumentation_enabled && (transport != "stdio" || metrics_addr_given);
+  }
 };
 
 struct ServeOptions {

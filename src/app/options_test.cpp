@@ -134,13 +134,22 @@ TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
   add_serve_flags(cmd, o);
   cmd.parse(std::vector<std::string>{"--qps-limit=5"});
   note_given_flags(cmd, o);
-  EXPECT_TRUE(unsupported_features(o).empty());  // defaults (--metrics-enabled=true) are not "given"
+  EXPECT_TRUE(unsupported_features(o).empty());  // defaults are not "given"
+  EXPECT_FALSE(o.telemetry.metrics_addr_given);
+  // Prometheus metrics have landed: their flags are accepted.
   cmd.parse(std::vector<std::string>{"--metrics-enabled=false", "--metrics-addr=:9191"});
+  note_given_flags(cmd, o);
+  EXPECT_TRUE(unsupported_features(o).empty());
+  EXPECT_TRUE(o.telemetry.metrics_addr_given);
+  // ... the exporters that have not are refused.
+  cmd.parse(std::vector<std::string>{"--metrics-exporter=otlp", "--tracing-exporter=stdout"});
   note_given_flags(cmd, o);
   auto refused = unsupported_features(o);
   ASSERT_EQ(refused.size(), 2u);
-  EXPECT_NE(refused[0].find("--metrics-addr"), std::string::npos);
-  EXPECT_NE(refused[1].find("--metrics-enabled"), std::string::npos);
+  EXPECT_NE(refused[0].find("METRICS_EXPORTER=otlp"), std::string::npos);
+  EXPECT_NE(refused[1].find("TRACING_EXPORTER=stdout"), std::string::npos);
+  o.telemetry.metrics_exporter = "prometheus";  // CLI11 sets only what a parse names
+  o.telemetry.tracing_exporter = "none";
   cmd.parse(std::vector<std::string>{"--dex-issuer-url=https://dex.example"});
   note_given_flags(cmd, o);
   refused = unsupported_features(o);

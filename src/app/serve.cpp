@@ -9,13 +9,16 @@
 #include <cstdlib>
 #include <memory>
 
+#include "app/metrics.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "kube/client.hpp"
 #include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
+#include "kube/portforward.hpp"
 #include "mcp/server.hpp"
 #include "policy/policy.hpp"
+#include "telemetry/instrument.hpp"
 #include "tools/env.hpp"
 #include "transport/guards.hpp"
 #include "transport/http_server.hpp"
@@ -91,11 +94,18 @@ int run_serve(const ServeOptions& options) {
   // An API answer may be far larger than what a tool returns (JSON vs. a table), but not without
   // bound: 128 times the tool budget, at least 16 MiB (discovery of a large cluster fits).
   const auto answer_limit = std::max<std::size_t>(16 * 1024 * 1024, 128 * options.kube.max_response_bytes);
+  // Metrics are fed from the seams: each cluster's transport observer, the tool middleware and
+  // the HTTP middleware; they are served on a listener of their own.
+  std::shared_ptr<telemetry::Metrics> metrics;
+  if (options.telemetry.serve_metrics(options.http.transport)) {
+    metrics = std::make_shared<telemetry::Metrics>(
+        telemetry::MetricsInfo{.version = version(), .transport = options.http.transport});
+  }
   kube::ClientSource::Options source_options{.transport = {.qps = options.kube.qps_limit,
                                                            .burst = options.kube.burst_limit,
                                                            .max_response_bytes = answer_limit},
                                              .cache = {},
-                                             .observer = nullptr};
+                                             .observer = metrics ? telemetry::api_metrics(metrics) : nullptr};
   std::unique_ptr<kube::ClientSource> clients;
   if (options.kube.in_cluster) {
     // MCPK_SERVICEACCOUNT_DIR moves the service-account mount (tests, sidecars).
@@ -135,6 +145,7 @@ int run_serve(const ServeOptions& options) {
   server_options.tool_timeout = options.kube.tool_timeout.value;
   server_options.visible = tools::policy_filter(env);
   server_options.middleware = {tools::audit_log(env), tools::policy_guard(env)};
+  if (metrics) server_options.middleware.insert(server_options.middleware.begin(), telemetry::tool_metrics(metrics));
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
   tools::add_all_tools(server, env);
   spdlog::info("{} tools{}", server.visible_tools().size(),
@@ -157,6 +168,25 @@ int run_serve(const ServeOptions& options) {
   std::unique_ptr<transport::HttpServer> http;
   transport::Router router;
   std::shared_ptr<transport::StreamableEndpoint> endpoint;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  if (metrics) {
+    auto listening = MetricsEndpoint::listen(io, options.telemetry, metrics);
+    if (!listening) {
+      spdlog::error("{}", listening.error().message);
+      return 2;
+    }
+    metrics_endpoint = std::move(*listening);
+    metrics->on_collect([&endpoint, &clients](telemetry::Metrics::Snapshot& s) {
+      s.sessions_open = endpoint ? endpoint->sessions() : 1;
+      s.port_forwards = kube::PortForward::open_count();
+      s.client_cache_entries = clients->cached_clients();
+      const auto& cache = clients->cache_stats();
+      s.client_cache_hits = cache.hits;
+      s.client_cache_misses = cache.misses;
+      s.client_cache_evictions = cache.evictions;
+    });
+    net::co_spawn(io, metrics_endpoint->run(), on_done);
+  }
   if (options.http.transport == "streamable-http") {
     auto addr = transport::parse_listen_address(options.http.http_addr);
     endpoint = std::make_shared<transport::StreamableEndpoint>(
@@ -166,6 +196,7 @@ int run_serve(const ServeOptions& options) {
                                      .session_idle_timeout = options.http.session_idle_timeout.value});
     auto health =
         std::make_shared<transport::Health>(io.get_executor(), [&clients]() { return cluster_reachable(*clients); });
+    if (metrics) router.use(telemetry::http_metrics(metrics));
     std::vector<transport::Middleware> mcp_chain{transport::origin_guard(options.http.allowed_origins)};
     if (auto test_caller = test_caller_middleware()) mcp_chain.push_back(std::move(*test_caller));
     router.add(options.http.http_endpoint, endpoint->handler(), std::move(mcp_chain));
@@ -202,6 +233,7 @@ int run_serve(const ServeOptions& options) {
     net::co_spawn(io, stdio->run(), [&](std::exception_ptr e) {
       on_done(e);
       signals.cancel();
+      if (metrics_endpoint) metrics_endpoint->stop();  // end of input ends the process
     });
   }
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -209,6 +241,7 @@ int run_serve(const ServeOptions& options) {
     spdlog::info("received signal {}, shutting down", sig);
     if (stdio) stdio->stop();
     if (http) http->stop();
+    if (metrics_endpoint) metrics_endpoint->stop();
   });
   io.run();
   spdlog::info("stopped");

@@ -143,7 +143,18 @@ Result<std::shared_ptr<PortForward>> PortForward::start(std::shared_ptr<Client> 
   return std::shared_ptr<PortForward>(new PortForward(std::move(impl)));
 }
 
-PortForward::~PortForward() { impl_->close(); }
+namespace {
+std::size_t open_forwards = 0;  // one io_context thread
+}  // namespace
+
+PortForward::PortForward(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) { ++open_forwards; }
+
+PortForward::~PortForward() {
+  impl_->close();
+  --open_forwards;
+}
+
+std::size_t PortForward::open_count() { return open_forwards; }
 const std::vector<ForwardedPort>& PortForward::ports() const { return impl_->ports; }
 std::uint64_t PortForward::bytes_in() const { return impl_->in; }
 std::uint64_t PortForward::bytes_out() const { return impl_->out; }

@@ -39,9 +39,11 @@ class PortForward {
   /// The last tunnel error (e.g. the pod refused the port), "" if none.
   const std::string& last_error() const;
   void close();
+  /// Port-forwards open in this process now (metrics).
+  static std::size_t open_count();
 
  private:
-  explicit PortForward(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  explicit PortForward(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
 

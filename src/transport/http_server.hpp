@@ -26,7 +26,7 @@ struct HttpServerOptions {
   std::string address = "0.0.0.0";
   std::uint16_t port = 8080;
   std::size_t max_body_bytes = 5 * 1024 * 1024;
-  std::string tls_cert_file, tls_key_file;  ///< both set: serve HTTPS
+  std::string tls_cert_file{}, tls_key_file{};  ///< both set: serve HTTPS
   /// Connections open at once; beyond it the server stops accepting until one closes (the
   /// kernel's backlog holds the rest). 0: three quarters of the descriptor limit.
   std::size_t max_connections = 0;

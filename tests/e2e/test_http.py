@@ -337,7 +337,7 @@ def test_tls(srv, tmp_path, cluster):
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
     p = subprocess.run([BIN, "serve", "--transport=streamable-http", "--http-addr=127.0.0.1:0",
-                        f"--tls-cert-file={cert}", f"--tls-key-file={bad}"],
+                        "--metrics-addr=127.0.0.1:0", f"--tls-cert-file={cert}", f"--tls-key-file={bad}"],
                        capture_output=True, text=True, timeout=10, env={"KUBECONFIG": cluster.kubeconfig})
     assert p.returncode == 2 and "--tls-key-file" in p.stderr
 
@@ -447,7 +447,7 @@ def test_accept_errors_do_not_kill_the_listener(cluster, tmp_path):
     limit = "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))"
     p = subprocess.Popen(
         ["python3", "-c", f"import resource, os, sys; {limit}; os.execv(sys.argv[1], sys.argv[1:])", BIN, "serve",
-         "--transport=streamable-http", "--http-addr=127.0.0.1:0"],
+         "--transport=streamable-http", "--http-addr=127.0.0.1:0", "--metrics-enabled=false"],
         env={"KUBECONFIG": cluster.kubeconfig, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
