@@ -31,8 +31,17 @@ json::value scalar(const YAML::Node& n) {
   return json::value(s);
 }
 
-Result<json::value> convert(const YAML::Node& n, int depth) {
+// `budget` counts the nodes still allowed. Without aliases a document holds fewer nodes than
+// half its bytes; aliases can make a few hundred bytes expand to billions (a "billion laughs"),
+// which would hold the server's only I/O thread and its memory: past the budget, refuse.
+Result<json::value> convert(const YAML::Node& n, int depth, std::size_t& budget) {
   if (depth > 100) return fail(Errc::invalid_argument, "YAML nested too deeply");
+  if (budget == 0) {
+    return fail(Errc::invalid_argument,
+                "the YAML expands to far more values than its size holds (aliases repeated into a \"billion "
+                "laughs\"); write the values out");
+  }
+  --budget;
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -42,7 +51,7 @@ Result<json::value> convert(const YAML::Node& n, int depth) {
     case YAML::NodeType::Sequence: {
       json::array a;
       for (const auto& item : n) {
-        auto v = convert(item, depth + 1);
+        auto v = convert(item, depth + 1, budget);
         if (!v) return v;
         a.push_back(std::move(*v));
       }
@@ -52,7 +61,7 @@ Result<json::value> convert(const YAML::Node& n, int depth) {
       json::object o;
       for (const auto& kv : n) {
         if (!kv.first.IsScalar()) return fail(Errc::invalid_argument, "YAML mapping keys must be scalars");
-        auto v = convert(kv.second, depth + 1);
+        auto v = convert(kv.second, depth + 1, budget);
         if (!v) return v;
         o[kv.first.Scalar()] = std::move(*v);
       }
@@ -77,10 +86,11 @@ Result<void> check_object(const json::object& o, std::size_t index) {
 
 Result<std::vector<json::value>> parse_yaml_documents(std::string_view text) {
   std::vector<json::value> out;
+  std::size_t budget = text.size() / 2 + 10'000;
   try {
     for (const auto& doc : YAML::LoadAll(std::string(text))) {
       if (doc.IsNull()) continue;
-      auto v = convert(doc, 0);
+      auto v = convert(doc, 0, budget);
       if (!v) return std::unexpected(v.error());
       out.push_back(std::move(*v));
     }
