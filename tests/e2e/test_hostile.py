@@ -78,3 +78,24 @@ def test_control_characters_cannot_forge_an_audit_line(cluster, objects):
     audit = [line for line in stderr.splitlines() if " audit " in line]
     assert len(audit) == 1, stderr  # one call, one line: the newline did not start another
     assert "\\n2026-01-01" in audit[0] and "outcome=error" in audit[0]
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once_and_never_delays_another_client(srv, objects):
+    # 600 bytes whose aliases expand to 10^8 values (a "billion laughs"): it held the only I/O
+    # thread for 30 s and took 4 GB.
+    s = srv("--non-destructive=false", "--dry-run")
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb, namespace: e2e-read}", "data:",
+             "  l0: &l0 [x,x,x,x,x,x,x,x,x,x]"]
+    lines += [f"  l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    manifest = "\n".join(lines)
+    with concurrent.futures.ThreadPoolExecutor() as pool:
+        bomb = pool.submit(tool, s, "k8s_create_resource", {"manifest": manifest})
+        t0 = time.monotonic()
+        urllib.request.urlopen(s.base + "/healthz", timeout=10).read()
+        healthz = time.monotonic() - t0
+        (result, size), took = bomb.result(), time.monotonic() - t0
+    assert result["isError"] and "billion laughs" in result["content"][0]["text"], result
+    assert took < 2 and healthz < 1, (took, healthz)
+    for patch_call in ({"resourceType": "configmaps", "name": "x", "namespace": NS, "patch": manifest},):
+        result, _ = tool(s, "k8s_patch_resource", patch_call)
+        assert result["isError"] and "billion laughs" in result["content"][0]["text"], result
