@@ -63,4 +63,33 @@ TEST(Manifest, AnAliasBombIsRefusedAtOnce) {
   EXPECT_EQ(to_json(ok->front()), R"({"a":{"k":"v"},"b":{"k":"v"},"c":[{"k":"v"},{"k":"v"}]})");
 }
 
+// Found by fuzz_manifest: yaml-cpp 0.7 makes no progress on a stray ',' at the top level and
+// returns empty documents forever (a 75-byte manifest froze the server and took 5 GB in 15 s).
+TEST(Manifest, AStrayFlowIndicatorIsAnErrorNotAHang) {
+  for (std::string text : {",[1]", ",\"items\":[{\"kind\":1\"C\"}]}", "- a\n,", "a: 1\n...\n,", "---\n,"}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = parse_yaml_documents(text);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1)) << text;
+    EXPECT_FALSE(r) << text;
+  }
+  // Found by fuzz_manifest too: NULs made yaml-cpp decode the text as UTF-32 into invalid UTF-8.
+  auto nul = parse_yaml_documents(std::string("x\0\0\0: [1]", 10));
+  ASSERT_FALSE(nul);
+  EXPECT_NE(nul.error().message.find("line 1, column 2: control character U+0000"), std::string::npos)
+      << nul.error().message;
+  EXPECT_TRUE(parse_yaml_documents("a:\tb\r\nc: d\n"));
+  auto three = parse_yaml_documents("a: 1\n---\nb: 2\n...\n---\nc: 3\n");
+  ASSERT_TRUE(three) << three.error().message;
+  EXPECT_EQ(three->size(), 3u);
+}
+
+TEST(Manifest, TagsAnchorsAndKeys) {
+  auto r = parse_yaml_documents("s: !!str 3\nq: '4'\nn: 5\nk: &k name\n*k : v\n");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(to_json(r->front()), R"({"s":"3","q":"4","n":5,"k":"name","name":"v"})");
+  auto bad = parse_yaml_documents("? [a, b]\n: v\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("keys must be scalars"), std::string::npos) << bad.error().message;
+}
+
 }  // namespace mcpk::tools
