@@ -99,3 +99,20 @@ def test_a_yaml_alias_bomb_is_refused_at_once_and_never_delays_another_client(sr
     for patch_call in ({"resourceType": "configmaps", "name": "x", "namespace": NS, "patch": manifest},):
         result, _ = tool(s, "k8s_patch_resource", patch_call)
         assert result["isError"] and "billion laughs" in result["content"][0]["text"], result
+
+
+def test_yaml_that_stalls_the_parser_is_refused_at_once(srv, objects):
+    # Found by fuzz_manifest: a stray ',' made yaml-cpp return empty documents forever (75 bytes,
+    # 5 GB in 15 s); NULs made it decode the text as UTF-32.
+    s = srv("--non-destructive=false", "--dry-run")
+    for manifest, expect in ((',"items":[{"apiVersion":"v1","kind":1"ConfigMap","metadata":{"name":"x"}}]}',
+                              "made no progress"),
+                             ("- a\n,", "made no progress"),
+                             ("x\u0000\u0000\u0000: [1]", "control character U+0000")):
+        t0 = time.monotonic()
+        result, _ = tool(s, "k8s_create_resource", {"manifest": manifest})
+        assert time.monotonic() - t0 < 2
+        assert result["isError"] and expect in result["content"][0]["text"], result
+    result, _ = tool(s, "k8s_create_resource", {"manifest": "apiVersion: v1\nkind: ConfigMap\n"
+                                                "metadata: {name: fine, namespace: e2e-read}\n"})
+    assert not result["isError"], result  # the server is fine afterwards
