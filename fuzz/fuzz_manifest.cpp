@@ -6,20 +6,6 @@
 
 using namespace mcpk;
 
-namespace {
-
-std::size_t count_values(const json::value& v) {
-  std::size_t n = 1;
-  if (const auto* a = v.if_array()) {
-    for (const auto& x : *a) n += count_values(x);
-  } else if (const auto* o = v.if_object()) {
-    for (const auto& kv : *o) n += count_values(kv.value());
-  }
-  return n;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto text = fuzz::as_text(data, size);
   // A manifest arrives inside a JSON-RPC message, so it is valid UTF-8: skip anything else.

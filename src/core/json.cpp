@@ -95,4 +95,14 @@ const json::value* find_path(const json::value& v, std::initializer_list<std::st
   return cur;
 }
 
+std::size_t count_values(const json::value& v) {
+  std::size_t n = 1;
+  if (const auto* a = v.if_array()) {
+    for (const auto& x : *a) n += count_values(x);
+  } else if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o) n += count_values(kv.value());
+  }
+  return n;
+}
+
 }  // namespace mcpk

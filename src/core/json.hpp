@@ -46,4 +46,7 @@ std::string_view string_or(const json::object& o, std::string_view key, std::str
 /// Follows a path of object keys ("metadata", "name"); nullptr when any step is missing.
 const json::value* find_path(const json::value& v, std::initializer_list<std::string_view> path) noexcept;
 
+/// How many values `v` holds, itself included (a YAML alias budget, size checks).
+std::size_t count_values(const json::value& v);
+
 }  // namespace mcpk

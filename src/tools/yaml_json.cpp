@@ -49,16 +49,6 @@ json::value scalar(const std::string& s, const std::string& tag) {
   return json::value(s);
 }
 
-std::size_t count_values(const json::value& v) {
-  std::size_t n = 1;
-  if (const auto* a = v.if_array()) {
-    for (const auto& x : *a) n += count_values(x);
-  } else if (const auto* o = v.if_object()) {
-    for (const auto& kv : *o) n += count_values(kv.value());
-  }
-  return n;
-}
-
 // Thrown from the event handler to stop yaml-cpp's parser; caught in parse_yaml_documents.
 struct Refused {
   std::string message;
