@@ -272,6 +272,14 @@ void add_telemetry_flags(CLI::App& cmd, TelemetryOptions& t) {
   // The reference's environment variables (no flags of their own there): hidden options.
   cmd.add_option("--instrumentation-enabled", t.instrumentation_enabled, "Metrics and tracing on or off")
       ->envname("INSTRUMENTATION_ENABLED")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            for (auto ok : {"true", "false", "1", "0", "on", "off", "yes", "no"}) {
+              if (v == ok) return {};
+            }
+            return "INSTRUMENTATION_ENABLED (--instrumentation-enabled) must be true or false, not \"" + v + "\"";
+          },
+          "BOOL"))
       ->group("");
   cmd.add_option("--metrics-exporter", t.metrics_exporter, "Where metrics go: prometheus, otlp or stdout")
       ->envname("METRICS_EXPORTER")

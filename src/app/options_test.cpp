@@ -66,6 +66,7 @@ TEST(ServeOptions, BadValuesNameTheirFlag) {
   EXPECT_NE(validate_args({"--transport=sse"}).find("streamable-http"), std::string::npos);
   EXPECT_NE(validate_args({"--qps-limit=0"}).find("--qps-limit"), std::string::npos);
   EXPECT_NE(validate_args({"--tool-timeout=10"}).find("--tool-timeout"), std::string::npos);
+  EXPECT_NE(validate_args({"--instrumentation-enabled=maybe"}).find("INSTRUMENTATION_ENABLED"), std::string::npos);
   EXPECT_NE(validate_args({"--http-addr=8080"}).find("--http-addr"), std::string::npos);
   EXPECT_NE(validate_args({"--http-endpoint=mcp"}).find("--http-endpoint"), std::string::npos);
   EXPECT_NE(validate_args({"--tls-cert-file=/etc/hostname"}).find("go together"), std::string::npos);

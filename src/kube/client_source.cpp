@@ -47,15 +47,19 @@ ClientSource::ClientSource(net::any_io_executor executor, RestConfig in_cluster,
 
 Result<std::shared_ptr<Client>> ClientSource::make(const std::string& context, const Caller& caller,
                                                    const std::string& identity) {
-  Result<RestConfig> cfg = in_cluster_ ? Result<RestConfig>(*in_cluster_) : rest_config_for(kubeconfig_, context);
-  if (!cfg) return std::unexpected(cfg.error());
-  auto& cluster = clusters_[context];
-  if (!cluster) cluster = std::make_shared<Cluster>(executor_, context, options_.transport, options_.observer);
+  auto it = contexts_.find(context);
+  if (it == contexts_.end()) {
+    Result<RestConfig> cfg = in_cluster_ ? Result<RestConfig>(*in_cluster_) : rest_config_for(kubeconfig_, context);
+    if (!cfg) return std::unexpected(cfg.error());  // not kept: a fixed file is read on the next call
+    auto cluster = std::make_shared<Cluster>(executor_, context, options_.transport, options_.observer);
+    it = contexts_.emplace(context, Context{std::move(cluster), std::move(*cfg)}).first;
+  }
+  const auto& [cluster, cfg] = it->second;
   if (caller.credential) {
     DecoratorChain chain{caller_bearer()};
-    return Client::create(cluster, without_credentials(std::move(*cfg)), std::move(chain), identity);
+    return Client::create(cluster, without_credentials(cfg), std::move(chain), identity);
   }
-  return Client::create(cluster, *cfg, config_identity(executor_, *cfg), identity);
+  return Client::create(cluster, cfg, config_identity(executor_, cfg), identity);
 }
 
 Task<Result<std::shared_ptr<Client>>> ClientSource::client(std::string context, const CallContext& cc) {

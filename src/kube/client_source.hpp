@@ -54,7 +54,13 @@ class ClientSource {
   std::optional<RestConfig> in_cluster_;
   std::string default_context_;
   Options options_;
-  std::map<std::string, std::shared_ptr<Cluster>, std::less<>> clusters_;
+  // Per context: its cluster and its RestConfig, read (CA, certificate and key files) once,
+  // not again for every caller's client.
+  struct Context {
+    std::shared_ptr<Cluster> cluster;
+    RestConfig config;
+  };
+  std::map<std::string, Context, std::less<>> contexts_;
   AsyncCache<std::shared_ptr<Client>> cache_;
 };
 

@@ -1,6 +1,7 @@
 #include "kube/connection_pool.hpp"
 
 #include <malloc.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -296,7 +297,13 @@ std::string ConnectionPool::key(const RestConfig& c) {
     key_field(k, f);
   }
   key_field(k, c.insecure_skip_tls_verify ? "insecure" : "verify");
-  return k;
+  // A digest, so that the pool map holds no copy of a private key.
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(k.data(), k.size(), digest, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < n; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
 }
 
 net::any_io_executor ConnectionPool::executor() const { return impl_->executor; }

@@ -28,7 +28,8 @@ class ConnectionPool {
   static Result<std::shared_ptr<ConnectionPool>> create(net::any_io_executor executor, const RestConfig& config,
                                                         const TransportOptions& options);
   /// What makes two configs share a pool: the server, the proxy, the trust (CA, server name,
-  /// verification) and the client certificate. Credentials sent as headers do not count.
+  /// verification) and the client certificate. Credentials sent as headers do not count. A
+  /// SHA-256 digest of them: no key material is kept in it.
   static std::string key(const RestConfig& config);
   ~ConnectionPool();
 

@@ -120,7 +120,6 @@ class RestTransport {
   /// Counters for tests and metrics.
   std::size_t connections_opened() const;
   std::size_t idle_connections() const;
-  const Parts& parts() const { return parts_; }
 
  private:
   Task<Result<void>> throttle(const CallContext& cc, Clock::duration& waited);

@@ -16,9 +16,9 @@ mcp::ToolAnnotations read_only() {
 }
 
 Task<mcp::ToolResult> api_resources(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
-  auto* client = &call.target.client;
-  const auto cc = call_context(ctx);
-  auto all = co_await (*client)->api_resources(cc, true);
+  const auto& client = call.target.client;
+  const auto& cc = call.cc;
+  auto all = co_await client->api_resources(cc, true);
   if (!all) co_return error_result(all.error());
   const auto& a = ctx.args();
   std::string group(string_or(a, "apiGroup"));
@@ -112,9 +112,9 @@ Task<std::pair<bool, std::vector<std::string>>> probe(kube::Client& client, std:
 }
 
 Task<mcp::ToolResult> cluster_health(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
-  auto* client = &call.target.client;
-  const auto cc = call_context(ctx);
-  auto& c = **client;
+  const auto& client = call.target.client;
+  const auto& cc = call.cc;
+  auto& c = *client;
   std::vector<std::string> problems;
   json::object out;
 

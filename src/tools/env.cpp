@@ -21,11 +21,6 @@ std::string effective_context(mcp::ToolContext& ctx, const ToolEnv& env) {
   return env.clients->default_context();
 }
 
-Task<Result<std::shared_ptr<kube::Client>>> client_for(mcp::ToolContext& ctx, const ToolEnv& env) {
-  const auto cc = call_context(ctx);
-  co_return co_await env.clients->client(effective_context(ctx, env), cc);
-}
-
 kube::CallContext call_context(const mcp::ToolContext& ctx) {
   return {ctx.deadline(), ctx.cancel_token(), ctx.scope()};
 }

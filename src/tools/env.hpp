@@ -39,8 +39,6 @@ inline constexpr std::string_view kSessionContextKey = "kube.context";
 /// The context a call uses: its `context` argument, else the session's (switch_context),
 /// else the server's default.
 std::string effective_context(mcp::ToolContext& ctx, const ToolEnv& env);
-/// The caller's client for that context (errors list the known contexts).
-Task<Result<std::shared_ptr<kube::Client>>> client_for(mcp::ToolContext& ctx, const ToolEnv& env);
 /// Deadline and cancel token of the call, for API requests.
 kube::CallContext call_context(const mcp::ToolContext& ctx);
 /// The namespace a namespaced call uses: `namespace` argument, else the context's namespace.

@@ -10,10 +10,10 @@ namespace mcpk::tools {
 namespace {
 
 Task<mcp::ToolResult> exec_pod(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* client = &call.target.client;
-  auto& c = **client;
+  const auto& client = call.target.client;
+  auto& c = *client;
   const auto& a = ctx.args();
-  const auto cc = call_context(ctx);
+  const auto& cc = call.cc;
   kube::ExecRequest rq;
   rq.ns = call.target.ns;
   rq.pod = std::string(string_or(a, "podName"));

@@ -10,10 +10,10 @@ namespace mcpk::tools {
 namespace {
 
 Task<mcp::ToolResult> pod_logs(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* client = &call.target.client;
-  auto& c = **client;
+  const auto& client = call.target.client;
+  auto& c = *client;
   const auto& a = ctx.args();
-  const auto cc = call_context(ctx);
+  const auto& cc = call.cc;
   const std::string pod(string_or(a, "podName"));
   const std::string ns = call.target.ns;
   const auto& pods = pods_resource();

@@ -86,14 +86,14 @@ std::string object_name(const json::object& o) {
 }
 
 Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* client = &call.target.client;
+  const auto& client = call.target.client;
   auto objects = manifest_objects(*find(ctx.args(), "manifest"));
   if (!objects) co_return error_result(objects.error());
   std::vector<Outcome> outcomes;
-  const auto cc = call_context(ctx);
+  const auto& cc = call.cc;
   for (auto& obj : *objects) {
     std::string ns;
-    auto res = co_await resolve_object(ctx, env, **client, obj, ns);
+    auto res = co_await resolve_object(ctx, env, *client, obj, ns);
     Outcome o{std::string(string_or(obj, "kind")), object_name(obj), ns, "failed", ""};
     if (!res) {
       o.detail = res.error().message;
@@ -101,7 +101,7 @@ Task<mcp::ToolResult> create_resource(mcp::ToolContext& ctx, const ToolEnv& env,
       continue;
     }
     if (!ns.empty()) obj["metadata"].as_object()["namespace"] = ns;
-    kube::ResourceClient rc(**client, res->resource, ns);
+    kube::ResourceClient rc(*client, res->resource, ns);
     auto opts = write_options(env);
     json::value body = std::move(obj);
     auto r = co_await rc.create(std::move(body), std::move(opts), cc);
@@ -147,16 +147,16 @@ bool holds(const json::value& have, const json::value& want, int depth = 0) {
 }
 
 Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* client = &call.target.client;
+  const auto& client = call.target.client;
   auto objects = manifest_objects(*find(ctx.args(), "manifest"));
   if (!objects) co_return error_result(objects.error());
   const std::string manager(string_or(ctx.args(), "fieldManager", "mcp-kubernetes"));
   const bool force = find_bool(ctx.args(), "force").value_or(false);
-  const auto cc = call_context(ctx);
+  const auto& cc = call.cc;
   std::vector<Outcome> outcomes;
   for (auto& obj : *objects) {
     std::string ns;
-    auto res = co_await resolve_object(ctx, env, **client, obj, ns);
+    auto res = co_await resolve_object(ctx, env, *client, obj, ns);
     Outcome o{std::string(string_or(obj, "kind")), object_name(obj), ns, "failed", ""};
     if (!res) {
       o.detail = res.error().message;
@@ -169,7 +169,7 @@ Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env, 
       continue;
     }
     if (!ns.empty()) obj["metadata"].as_object()["namespace"] = ns;
-    kube::ResourceClient rc(**client, res->resource, ns);
+    kube::ResourceClient rc(*client, res->resource, ns);
     // The resourceVersion before and after tells created / configured / unchanged.
     std::string before;
     std::optional<json::value> before_obj;
@@ -211,21 +211,21 @@ Task<mcp::ToolResult> apply_resource(mcp::ToolContext& ctx, const ToolEnv& env, 
 }
 
 Task<mcp::ToolResult> delete_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* t = &call.target;
+  const auto& t = call.target;
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   auto opts = write_options(env);
   opts.propagation_policy = std::string(string_or(ctx.args(), "propagationPolicy", "Background"));
   opts.grace_period_seconds = find_int(ctx.args(), "gracePeriodSeconds");
-  const auto cc = call_context(ctx);
-  kube::ResourceClient rc(*t->client, t->resource, t->ns);
+  const auto& cc = call.cc;
+  kube::ResourceClient rc(*t.client, t.resource, t.ns);
   auto r = co_await rc.remove(name, std::move(opts), cc);
-  std::vector<Outcome> outcomes{outcome_of(*t, name, r, "deleted")};
+  std::vector<Outcome> outcomes{outcome_of(t, name, r, "deleted")};
   co_return report(std::move(outcomes), env, "deleted");
 }
 
 Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* t = &call.target;
+  const auto& t = call.target;
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
   const auto* patch_arg = find(ctx.args(), "patch");
@@ -238,8 +238,8 @@ Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env, 
     }
     patch = std::move(docs->front());
   }
-  const bool builtin = t->resource.group.empty() || t->resource.group.find('.') == std::string::npos ||
-                       t->resource.group.ends_with(".k8s.io");
+  const bool builtin = t.resource.group.empty() || t.resource.group.find('.') == std::string::npos ||
+                       t.resource.group.ends_with(".k8s.io");
   std::string type(string_or(ctx.args(), "patchType", builtin ? "strategic" : "merge"));
   if (type == "json" && !patch.is_array()) {
     co_return mcp::ToolResult::error(
@@ -256,36 +256,36 @@ Task<mcp::ToolResult> patch_resource(mcp::ToolContext& ctx, const ToolEnv& env, 
   if (type == "strategic" && !builtin) {
     co_return mcp::ToolResult::error(fmt::format(
         "{} is a custom resource: strategic merge patch is not supported for it; use patchType=merge or json",
-        t->resource.qualified_name()));
+        t.resource.qualified_name()));
   }
   auto opts = write_options(env);
   opts.subresource = std::string(string_or(ctx.args(), "subresource"));
   const auto patch_type = type == "json"    ? kube::PatchType::json
                           : type == "merge" ? kube::PatchType::merge
                                             : kube::PatchType::strategic;
-  const auto cc = call_context(ctx);
-  kube::ResourceClient rc(*t->client, t->resource, t->ns);
+  const auto& cc = call.cc;
+  kube::ResourceClient rc(*t.client, t.resource, t.ns);
   auto r = co_await rc.patch(name, patch_type, std::move(patch), std::move(opts), cc);
-  std::vector<Outcome> outcomes{outcome_of(*t, name, r, "patched")};
+  std::vector<Outcome> outcomes{outcome_of(t, name, r, "patched")};
   co_return report(std::move(outcomes), env, "patched");
 }
 
 Task<mcp::ToolResult> scale_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* t = &call.target;
+  const auto& t = call.target;
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  if (!t->resource.has_subresource("scale")) {
+  if (!t.resource.has_subresource("scale")) {
     co_return mcp::ToolResult::error(
-        fmt::format("{} has no scale subresource, so it cannot be scaled", t->resource.qualified_name()));
+        fmt::format("{} has no scale subresource, so it cannot be scaled", t.resource.qualified_name()));
   }
   const auto replicas = *find_int(ctx.args(), "replicas");
   auto opts = write_options(env);
   opts.subresource = "scale";
   json::value patch = json::object{{"spec", json::object{{"replicas", replicas}}}};
-  const auto cc = call_context(ctx);
-  kube::ResourceClient rc(*t->client, t->resource, t->ns);
+  const auto& cc = call.cc;
+  kube::ResourceClient rc(*t.client, t.resource, t.ns);
   auto r = co_await rc.patch(name, kube::PatchType::merge, std::move(patch), std::move(opts), cc);
-  std::vector<Outcome> outcomes{outcome_of(*t, name, r, fmt::format("scaled to {}", replicas))};
+  std::vector<Outcome> outcomes{outcome_of(t, name, r, fmt::format("scaled to {}", replicas))};
   co_return report(std::move(outcomes), env, "scaled");
 }
 

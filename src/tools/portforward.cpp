@@ -70,16 +70,16 @@ mcp::ToolResult started(mcp::ToolContext& ctx, std::shared_ptr<kube::PortForward
 }
 
 Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
-  auto* client = &call.target.client;
+  const auto& client = call.target.client;
   const auto& a = ctx.args();
   const auto& ns = call.target.ns;
   const std::string pod(string_or(a, "podName"));
   const auto& pods = call.target.resource;
   auto specs = parse_ports(*find_array(a, "ports"));
   if (!specs) co_return error_result(specs.error());
-  const auto cc = call_context(ctx);
+  const auto& cc = call.cc;
   const auto path = kube::resource_path(pods, ns, pod);
-  auto obj = co_await (*client)->get_json(path, cc);
+  auto obj = co_await client->get_json(path, cc);
   if (!obj) co_return error_result(obj.error());
   const auto* phase = find_path(*obj, {"status", "phase"});
   if (!phase || !phase->is_string() || phase->get_string() != "Running") {
@@ -92,28 +92,28 @@ Task<mcp::ToolResult> forward_pod(mcp::ToolContext& ctx, const ToolEnv&, KubeCal
     ports.push_back({local, *r});
   }
   const std::string address(string_or(a, "address", "127.0.0.1"));
-  auto pf = kube::PortForward::start(*client, ctx.scope(), ns, pod, address, ports);
+  auto pf = kube::PortForward::start(client, ctx.scope(), ns, pod, address, ports);
   if (!pf) co_return error_result(pf.error());
   co_return started(ctx, std::move(*pf), fmt::format("pod {}/{}", ns, pod), address);
 }
 
 // Service port → target port → a ready endpoint pod, from the service's EndpointSlices.
 Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv&, KubeCall& call) {
-  auto* client = &call.target.client;
+  const auto& client = call.target.client;
   const auto& a = ctx.args();
   const auto& ns = call.target.ns;
   const std::string svc_name(string_or(a, "serviceName"));
   const auto& services = call.target.resource;
   auto specs = parse_ports(*find_array(a, "ports"));
   if (!specs) co_return error_result(specs.error());
-  const auto cc = call_context(ctx);
+  const auto& cc = call.cc;
   const auto svc_path = kube::resource_path(services, ns, svc_name);
-  auto svc = co_await (*client)->get_json(svc_path, cc);
+  auto svc = co_await client->get_json(svc_path, cc);
   if (!svc) co_return error_result(svc.error());
   auto slices_res = kube::known_resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true);
   const auto slices_path = kube::resource_path(slices_res, ns) +
                            kube::query_string({{"labelSelector", "kubernetes.io/service-name=" + svc_name}});
-  auto slices = co_await (*client)->get_json(slices_path, cc);
+  auto slices = co_await client->get_json(slices_path, cc);
   if (!slices) co_return error_result(slices.error());
 
   const auto* svc_ports = find_path(*svc, {"spec", "ports"});
@@ -159,7 +159,7 @@ Task<mcp::ToolResult> forward_service(mcp::ToolContext& ctx, const ToolEnv&, Kub
     ports.push_back({local, static_cast<std::uint16_t>(*target)});
   }
   const std::string address(string_or(a, "address", "127.0.0.1"));
-  auto pf = kube::PortForward::start(*client, ctx.scope(), ns, pod, address, ports);
+  auto pf = kube::PortForward::start(client, ctx.scope(), ns, pod, address, ports);
   if (!pf) co_return error_result(pf.error());
   co_return started(ctx, std::move(*pf), fmt::format("service {}/{} (pod {})", ns, svc_name, pod), address);
 }

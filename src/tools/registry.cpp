@@ -37,7 +37,7 @@ Task<Result<void>> resolve_resource_type(mcp::ToolContext& ctx, KubeCall& call) 
 
 Task<Result<KubeCall>> prepare(mcp::ToolContext& ctx, const ToolEnv& env, Targets targets) {
   KubeCall call{{}, call_context(ctx)};
-  auto client = co_await client_for(ctx, env);
+  auto client = co_await env.clients->client(effective_context(ctx, env), call.cc);
   if (!client) co_return std::unexpected(client.error());
   call.target.client = std::move(*client);
   switch (targets) {

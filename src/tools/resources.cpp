@@ -30,15 +30,15 @@ std::string with_notes(std::string text, const std::string& notes) {
 Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  auto* t = &call.target;
-  if (!t->resource.has_verb("get")) {
-    co_return mcp::ToolResult::error(fmt::format("{} does not support get", t->resource.qualified_name()));
+  const auto& t = call.target;
+  if (!t.resource.has_verb("get")) {
+    co_return mcp::ToolResult::error(fmt::format("{} does not support get", t.resource.qualified_name()));
   }
-  const auto path = kube::resource_path(t->resource, t->ns, name);
-  const auto cc = call_context(ctx);
-  auto obj = co_await t->client->get_json(path, cc);
+  const auto path = kube::resource_path(t.resource, t.ns, name);
+  const auto& cc = call.cc;
+  auto obj = co_await t.client->get_json(path, cc);
   if (!obj) co_return error_result(obj.error());
-  mask_if_needed(*obj, env, t->resource);
+  mask_if_needed(*obj, env, t.resource);
   const auto output = string_or(ctx.args(), "output", "slim");
   if (output == "slim") slim(*obj);
   std::string text = output == "yaml" ? to_yaml(*obj) : compact(*obj);
@@ -46,9 +46,9 @@ Task<mcp::ToolResult> get_resource(mcp::ToolContext& ctx, const ToolEnv& env, Ku
     co_return mcp::ToolResult::error(fmt::format(
         "{} {} is {} bytes, more than the response budget of {} bytes (--max-response-bytes); use output=slim or "
         "k8s_describe_resource",
-        t->resource.kind, name, text.size(), env.settings->max_response_bytes));
+        t.resource.kind, name, text.size(), env.settings->max_response_bytes));
   }
-  co_return mcp::ToolResult::with_structured(with_notes(std::move(text), t->notes),
+  co_return mcp::ToolResult::with_structured(with_notes(std::move(text), t.notes),
                                              json::object{{"object", std::move(*obj)}});
 }
 
@@ -137,44 +137,44 @@ Task<Result<Page>> fetch_page(mcp::ToolContext& ctx, const ToolEnv& env, const T
 }
 
 Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
-  auto* t = &call.target;
-  if (!t->resource.has_verb("list")) {
-    co_return mcp::ToolResult::error(fmt::format("{} does not support list", t->resource.qualified_name()));
+  const auto& t = call.target;
+  if (!t.resource.has_verb("list")) {
+    co_return mcp::ToolResult::error(fmt::format("{} does not support list", t.resource.qualified_name()));
   }
   const auto& a = ctx.args();
-  const bool all_ns = find_bool(a, "allNamespaces").value_or(false) && t->resource.namespaced;
+  const bool all_ns = find_bool(a, "allNamespaces").value_or(false) && t.resource.namespaced;
   std::int64_t limit = find_int(a, "limit").value_or(50);
   const std::size_t budget = env.settings->max_response_bytes > 1024 ? env.settings->max_response_bytes - 1024
                                                                      : env.settings->max_response_bytes;
 
-  ctx.progress(0, 2, "listing " + t->resource.resource);
-  auto page = co_await fetch_page(ctx, env, *t, limit, all_ns);
+  ctx.progress(0, 2, "listing " + t.resource.resource);
+  auto page = co_await fetch_page(ctx, env, t, limit, all_ns);
   // Over budget: ask the API server for fewer items (from the same continue point), so the
   // continue token it returns is exactly where this answer stops. Nothing is dropped.
   while (page && page->text.size() + compact(page->items).size() > budget && page->count > 1) {
     const double per_item = static_cast<double>(page->text.size() + compact(page->items).size()) / page->count;
     limit = std::max<std::int64_t>(1, std::min<std::int64_t>(static_cast<std::int64_t>(page->count) - 1,
                                                              static_cast<std::int64_t>(budget / per_item * 0.9)));
-    page = co_await fetch_page(ctx, env, *t, limit, all_ns);
+    page = co_await fetch_page(ctx, env, t, limit, all_ns);
   }
   if (!page) co_return error_result(page.error());
-  ctx.progress(1, 2, fmt::format("received {} {}", page->count, t->resource.resource));
+  ctx.progress(1, 2, fmt::format("received {} {}", page->count, t.resource.resource));
   if (page->text.size() > budget) {
     co_return mcp::ToolResult::error(fmt::format(
         "a single {} is larger than the response budget ({} bytes, --max-response-bytes); use output=names or table",
-        t->resource.kind, env.settings->max_response_bytes));
+        t.resource.kind, env.settings->max_response_bytes));
   }
 
-  std::string where = !t->resource.namespaced ? ""
-                      : all_ns                ? " in all namespaces"
-                                              : fmt::format(" in namespace {}", t->ns);
+  std::string where = !t.resource.namespaced ? ""
+                      : all_ns               ? " in all namespaces"
+                                             : fmt::format(" in namespace {}", t.ns);
   std::string text;
   if (page->count == 0) {
-    text = string_or(a, "continue").empty() ? fmt::format("No {} found{}.", t->resource.resource, where)
-                                            : "No more items.";
+    text =
+        string_or(a, "continue").empty() ? fmt::format("No {} found{}.", t.resource.resource, where) : "No more items.";
   } else {
     text = page->text;
-    std::string summary = fmt::format("{} {}{}", page->count, t->resource.resource, where);
+    std::string summary = fmt::format("{} {}{}", page->count, t.resource.resource, where);
     if (!page->next.empty()) {
       summary +=
           fmt::format("; more available{}: call again with continue=\"{}\"",
@@ -186,7 +186,7 @@ Task<mcp::ToolResult> list_resources(mcp::ToolContext& ctx, const ToolEnv& env, 
       {"items", std::move(page->items)},
       {"continue", page->next.empty() ? json::value(nullptr) : json::value(page->next)},
       {"remainingItemCount", page->remaining ? json::value(*page->remaining) : json::value(nullptr)}};
-  co_return mcp::ToolResult::with_structured(with_notes(std::move(text), t->notes), std::move(structured));
+  co_return mcp::ToolResult::with_structured(with_notes(std::move(text), t.notes), std::move(structured));
 }
 
 // --- describe ----------------------------------------------------------------------------------
@@ -269,12 +269,12 @@ std::pair<std::string, json::array> format_events(const json::object& list, std:
 Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& env, KubeCall& call) {
   const std::string name(string_or(ctx.args(), "name"));
   if (auto ok = check_name(name); !ok) co_return error_result(ok.error());
-  auto* t = &call.target;
-  const auto cc = call_context(ctx);
-  const auto path = kube::resource_path(t->resource, t->ns, name);
-  auto obj = co_await t->client->get_json(path, cc);
+  const auto& t = call.target;
+  const auto& cc = call.cc;
+  const auto path = kube::resource_path(t.resource, t.ns, name);
+  auto obj = co_await t.client->get_json(path, cc);
   if (!obj) co_return error_result(obj.error());
-  mask_if_needed(*obj, env, t->resource);
+  mask_if_needed(*obj, env, t.resource);
   const std::string uid_s = object_uid(*obj);
   std::string pods;
   if (string_or(obj->as_object(), "kind") == "Pod") pods = container_summary(*obj);
@@ -286,10 +286,10 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
   json::array events_json;
   if (!uid_s.empty() && events_limit > 0) {
     const auto ev = kube::known_resource("", "v1", "events", "Event", true);
-    const auto ev_ns = t->resource.namespaced ? t->ns : std::string();
+    const auto ev_ns = t.resource.namespaced ? t.ns : std::string();
     // (Built outside the co_await: g++ 12 miscompiles a braced pair list inside it.)
     const std::string target = kube::resource_path(ev, ev_ns) + events_query(uid_s);
-    auto list = co_await t->client->get_json(target, cc);
+    auto list = co_await t.client->get_json(target, cc);
     if (!list) {
       events_text = fmt::format("Events: could not be read ({})\n", list.error().message);
     } else {
@@ -305,7 +305,7 @@ Task<mcp::ToolResult> describe_resource(mcp::ToolContext& ctx, const ToolEnv& en
     text += fmt::format("\n[cut at the response budget of {} bytes]\n", env.settings->max_response_bytes);
   }
   co_return mcp::ToolResult::with_structured(
-      with_notes(std::move(text), t->notes),
+      with_notes(std::move(text), t.notes),
       json::object{{"object", std::move(*obj)}, {"events", std::move(events_json)}});
 }
 

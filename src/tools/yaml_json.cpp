@@ -127,7 +127,7 @@ class JsonBuilder final : public YAML::EventHandler {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
     remember(f.anchor, f.value);
-    place(std::move(f.value), YAML::Mark());
+    place(std::move(f.value));
   }
 
   void add(json::value v, YAML::anchor_t anchor, const YAML::Mark& mark, bool charged = false) {
@@ -139,14 +139,14 @@ class JsonBuilder final : public YAML::EventHandler {
       return;
     }
     remember(anchor, v);
-    place(std::move(v), mark);
+    place(std::move(v));
   }
 
   void remember(YAML::anchor_t anchor, const json::value& v) {
     if (anchor != YAML::NullAnchor) anchors_[anchor] = {v, count_values(v)};
   }
 
-  void place(json::value v, const YAML::Mark&) {
+  void place(json::value v) {
     if (stack_.empty()) {
       root_ = std::move(v);
       return;
