@@ -119,3 +119,4 @@ def run(*cmd, **kw):
 
 
 from fixtures import objects  # noqa: E402,F401  (session fixture shared by the modules)
+from oauth_support import oauth_env, oauth_rbac  # noqa: E402,F401  (Dex of the OAuth tests; skip without it)
