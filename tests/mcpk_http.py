@@ -18,7 +18,9 @@ class HttpServer:
         e.update(env or {})
         if not any(f.startswith(("--metrics-addr", "--metrics-enabled")) for f in flags):
             flags = ("--metrics-addr=127.0.0.1:0", *flags)  # a free port: servers run side by side
-        self.p = subprocess.Popen([BIN, "serve", "--transport=streamable-http", "--http-addr=127.0.0.1:0", *flags],
+        if not any(f.startswith("--http-addr") for f in flags):
+            flags = ("--http-addr=127.0.0.1:0", *flags)
+        self.p = subprocess.Popen([BIN, "serve", "--transport=streamable-http", *flags],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   env=e, text=True)
         import threading

@@ -160,9 +160,6 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
   cmd.add_flag("--disable-production-mode", o.disable_production_mode,
                "Allow http and private addresses in redirect URIs (development only)")
       ->group(r);
-  cmd.add_flag("--allow-localhost-redirect-uris", o.allow_localhost_redirect_uris,
-               "Allow http://localhost redirect URIs (RFC 8252 native apps)")
-      ->group(r);
   cmd.add_flag("--allow-private-ip-redirect-uris", o.allow_private_ip_redirect_uris,
                "Allow RFC 1918 addresses in redirect URIs")
       ->group(r);
@@ -191,9 +188,6 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
                "Client ID Metadata Document URLs may resolve to private addresses")
       ->envname("CIMD_ALLOW_PRIVATE_IPS")
       ->group(r);
-  cmd.add_flag("--sso-allow-private-ips", o.sso_allow_private_ips, "SSO JWKS endpoints may be private addresses")
-      ->envname("SSO_ALLOW_PRIVATE_IPS")
-      ->group(r);
   cmd.add_option("--oauth-encryption-key", o.encryption_key,
                  "AES-256-GCM key (base64, 32 bytes) for stored upstream tokens (prefer the file)")
       ->envname("OAUTH_ENCRYPTION_KEY")
@@ -206,7 +200,10 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
   cmd.add_option("--valkey-url", o.valkey_url, "Valkey/Redis address (host:port or redis[s]://...)")
       ->envname("VALKEY_URL")
       ->group(g);
-  cmd.add_option("--valkey-password", o.valkey_password, "Valkey/Redis password")->envname("VALKEY_PASSWORD")->group(g);
+  cmd.add_option("--valkey-password", o.valkey_password, "Valkey/Redis password (prefer the file)")
+      ->envname("VALKEY_PASSWORD")
+      ->group(g);
+  cmd.add_option("--valkey-password-file", o.valkey_password_file, "File holding the Valkey/Redis password")->group(g);
   cmd.add_flag("--valkey-tls", o.valkey_tls, "Use TLS to Valkey/Redis")->envname("VALKEY_TLS_ENABLED")->group(g);
   cmd.add_option("--valkey-key-prefix", o.valkey_key_prefix, "Key prefix in Valkey/Redis")
       ->envname("VALKEY_KEY_PREFIX")
@@ -307,8 +304,6 @@ void add_serve_flags(CLI::App& cmd, ServeOptions& o) {
 void note_given_flags(const CLI::App& cmd, ServeOptions& o) {
   // The groups whose features have not landed, and the feature each stands for.
   static constexpr std::pair<std::string_view, std::string_view> kUnlanded[] = {
-      {"OAuth 2.1 (streamable-http only)", "OAuth 2.1"},
-      {"OAuth client registration and redirect URIs (secure by default)", "OAuth 2.1"},
       {"Cluster API federation", "Cluster API federation"}};
   o.unlanded_given.clear();
   if (const auto* addr = cmd.get_option_no_throw("--metrics-addr")) o.telemetry.metrics_addr_given = addr->count() > 0;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "auth/address.hpp"
 #include "core/base64.hpp"
 #include "core/redact.hpp"
 
@@ -77,6 +78,19 @@ Result<void> check_encryption_key(const OAuthOptions& o) {
   return {};
 }
 
+// An identity provider on a loopback or private address only when the operator says so (a
+// name is checked again at every connection, after resolution).
+Result<void> check_public_host(std::string_view flag, const std::string& url, bool allow_private) {
+  if (allow_private) return {};
+  auto u = boost::urls::parse_absolute_uri(url);
+  const std::string host = u ? std::string(u->host_address()) : std::string();
+  const auto kind = auth::classify_literal(host);
+  if (auth::is_loopback_host(host) || (kind && *kind != auth::AddressKind::public_net)) {
+    return bad(flag, "is on a loopback or private address; allow it with --allow-private-oauth-urls");
+  }
+  return {};
+}
+
 #define MCPK_TRY(expr)                    \
   do {                                    \
     if (auto r_ = (expr); !r_) return r_; \
@@ -135,6 +149,7 @@ Result<void> validate_oauth(const ServeOptions& s) {
   if (o.provider == "dex") {
     if (o.dex_issuer_url.empty()) return bad("dex-issuer-url", "is required with --oauth-provider=dex");
     MCPK_TRY(check_url("dex-issuer-url", o.dex_issuer_url, true));
+    MCPK_TRY(check_public_host("dex-issuer-url", o.dex_issuer_url, o.allow_private_oauth_urls));
     if (o.dex_client_id.empty()) return bad("dex-client-id", "is required with --oauth-provider=dex");
     MCPK_TRY(check_secret_pair("dex-client-secret", o.dex_client_secret, o.dex_client_secret_file));
     if (o.dex_client_secret.empty() && o.dex_client_secret_file.empty()) {
@@ -167,6 +182,7 @@ Result<void> validate_oauth(const ServeOptions& s) {
                              scheme));
     }
   }
+  MCPK_TRY(check_secret_pair("valkey-password", o.valkey_password, o.valkey_password_file));
   if (o.valkey_db < 0) return bad("valkey-db", "must not be negative");
   if (o.storage_type == "valkey") {
     if (o.valkey_url.empty()) return bad("valkey-url", "is required with --oauth-storage-type=valkey");
@@ -217,10 +233,9 @@ Result<void> validate(const ServeOptions& o) {
 std::vector<std::string> unsupported_features(const ServeOptions& o) {
   std::vector<std::string> out;
   for (const auto& flag : o.unlanded_given) {
-    if (flag.starts_with("--enable-oauth ") || flag.starts_with("--enable-capi ")) continue;  // named below
+    if (flag.starts_with("--enable-capi ")) continue;  // named below
     out.push_back(flag + ": its feature has not landed yet");
   }
-  if (o.oauth.enable) out.push_back("--enable-oauth: OAuth 2.1 is not yet supported");
   if (o.capi.enable) out.push_back("--enable-capi: Cluster API federation is not yet supported");
   if (o.telemetry.metrics_exporter != "prometheus") {
     out.push_back(fmt::format("METRICS_EXPORTER={}: its feature has not landed yet (prometheus has)",
@@ -236,12 +251,17 @@ std::vector<std::string> unsupported_features(const ServeOptions& o) {
 std::string describe(const ServeOptions& o) {
   return fmt::format(
       "transport={} http-addr={} endpoint={} non-destructive={} dry-run={} qps={} burst={} tool-timeout={} "
-      "oauth={} provider={} registration-token={} encryption-key={} storage={} valkey-url={} capi={}",
+      "oauth={} provider={} oauth-base-url={} client-secret={} registration-token={} encryption-key={} storage={} "
+      "valkey-url={} valkey-password={} downstream-oauth={} trusted-audiences={} capi={}",
       o.http.transport, o.http.http_addr, o.http.http_endpoint, o.policy.non_destructive, o.policy.dry_run,
       o.kube.qps_limit, o.kube.burst_limit, format_duration(o.kube.tool_timeout.value), o.oauth.enable,
-      o.oauth.provider, redact_secret(o.oauth.registration_token + o.oauth.registration_token_file),
+      o.oauth.provider, redact_url(o.oauth.base_url),
+      redact_secret(o.oauth.dex_client_secret + o.oauth.dex_client_secret_file + o.oauth.google_client_secret +
+                    o.oauth.google_client_secret_file),
+      redact_secret(o.oauth.registration_token + o.oauth.registration_token_file),
       redact_secret(o.oauth.encryption_key + o.oauth.encryption_key_file), o.oauth.storage_type,
-      redact_url(o.oauth.valkey_url), o.capi.enable);
+      redact_url(o.oauth.valkey_url), redact_secret(o.oauth.valkey_password + o.oauth.valkey_password_file),
+      o.oauth.downstream_oauth, o.oauth.trusted_audiences.size(), o.capi.enable);
 }
 
 }  // namespace mcpk::app

@@ -62,7 +62,6 @@ struct OAuthOptions {
   int max_clients_per_ip = 10;
   // Redirect-URI and client-registration hardening (all secure by default).
   bool disable_production_mode = false;
-  bool allow_localhost_redirect_uris = false;
   bool allow_private_ip_redirect_uris = false;
   bool allow_link_local_redirect_uris = false;
   bool disable_dns_validation = false;
@@ -72,10 +71,9 @@ struct OAuthOptions {
   bool disable_strict_scheme_matching = false;
   bool enable_cimd = true;
   bool cimd_allow_private_ips = false;
-  bool sso_allow_private_ips = false;
   std::string encryption_key, encryption_key_file;
   std::string storage_type = "memory";  ///< memory | valkey
-  std::string valkey_url, valkey_password;
+  std::string valkey_url, valkey_password, valkey_password_file;
   bool valkey_tls = false;
   std::string valkey_key_prefix = "mcp:";
   int valkey_db = 0;

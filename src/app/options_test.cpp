@@ -151,11 +151,15 @@ TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
   EXPECT_NE(refused[1].find("TRACING_EXPORTER=stdout"), std::string::npos);
   o.telemetry.metrics_exporter = "prometheus";  // CLI11 sets only what a parse names
   o.telemetry.tracing_exporter = "none";
+  // OAuth has landed; Cluster API federation has not.
   cmd.parse(std::vector<std::string>{"--dex-issuer-url=https://dex.example"});
+  note_given_flags(cmd, o);
+  EXPECT_TRUE(unsupported_features(o).empty());
+  cmd.parse(std::vector<std::string>{"--capi-mode=sso-passthrough"});
   note_given_flags(cmd, o);
   refused = unsupported_features(o);
   ASSERT_EQ(refused.size(), 1u);
-  EXPECT_NE(refused[0].find("--dex-issuer-url (OAuth 2.1)"), std::string::npos);
+  EXPECT_NE(refused[0].find("--capi-mode (Cluster API federation)"), std::string::npos);
 }
 
 TEST(ServeOptions, DescribeNeverShowsSecrets) {

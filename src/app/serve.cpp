@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/metrics.hpp"
+#include "app/oauth.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "kube/client.hpp"
@@ -168,6 +169,7 @@ int run_serve(const ServeOptions& options) {
   std::unique_ptr<transport::HttpServer> http;
   transport::Router router;
   std::shared_ptr<transport::StreamableEndpoint> endpoint;
+  std::shared_ptr<auth::AuthServer> oauth;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint;
   if (metrics) {
     auto listening = MetricsEndpoint::listen(io, options.telemetry, metrics);
@@ -198,7 +200,18 @@ int run_serve(const ServeOptions& options) {
         std::make_shared<transport::Health>(io.get_executor(), [&clients]() { return cluster_reachable(*clients); });
     if (metrics) router.use(telemetry::http_metrics(metrics));
     std::vector<transport::Middleware> mcp_chain{transport::origin_guard(options.http.allowed_origins)};
-    if (auto test_caller = test_caller_middleware()) mcp_chain.push_back(std::move(*test_caller));
+    if (options.oauth.enable) {
+      auto made = make_auth_server(io.get_executor(), options);
+      if (!made) {
+        spdlog::error("{}", made.error().message);
+        return 2;
+      }
+      oauth = std::move(*made);
+      oauth->add_routes(router);
+      mcp_chain.push_back(oauth->authenticate());
+    } else if (auto test_caller = test_caller_middleware()) {
+      mcp_chain.push_back(std::move(*test_caller));
+    }
     router.add(options.http.http_endpoint, endpoint->handler(), std::move(mcp_chain));
     router.add("/healthz", health->healthz());
     router.add("/readyz", health->readyz());
@@ -218,7 +231,7 @@ int run_serve(const ServeOptions& options) {
     }
     spdlog::info("streamable HTTP{} on {}:{}{} (and /healthz, /readyz)", http->tls() ? "S" : "", addr->first,
                  http->port(), options.http.http_endpoint);
-    if (!loopback(addr->first)) {
+    if (!loopback(addr->first) && !oauth) {
       spdlog::warn(
           "listening on {} (beyond loopback) without authentication: anyone who reaches this port acts "
           "with this server's Kubernetes credentials; bind --http-addr 127.0.0.1:{} or enable OAuth",
