@@ -306,9 +306,12 @@ void note_given_flags(const CLI::App& cmd, ServeOptions& o) {
   static constexpr std::pair<std::string_view, std::string_view> kUnlanded[] = {
       {"Cluster API federation", "Cluster API federation"}};
   o.unlanded_given.clear();
+  o.oauth.given.clear();
   if (const auto* addr = cmd.get_option_no_throw("--metrics-addr")) o.telemetry.metrics_addr_given = addr->count() > 0;
   for (const auto* opt : cmd.get_options()) {
     if (opt->count() == 0) continue;
+    if (opt->get_group().starts_with("OAuth") && opt->get_name() != "--enable-oauth")
+      o.oauth.given.push_back(opt->get_name());
     for (const auto& [group, feature] : kUnlanded) {
       if (opt->get_group() == group) o.unlanded_given.push_back(fmt::format("{} ({})", opt->get_name(), feature));
     }

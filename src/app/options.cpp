@@ -140,7 +140,7 @@ Result<void> validate_http(const HttpOptions& h) {
 Result<void> validate_oauth(const ServeOptions& s) {
   const auto& o = s.oauth;
   if (!o.enable) {
-    if (o.downstream_oauth) return bad("downstream-oauth", "needs --enable-oauth");
+    if (!o.given.empty()) return bad(o.given.front().substr(2), "needs --enable-oauth");
     return {};
   }
   if (s.http.transport != "streamable-http") return bad("enable-oauth", "needs --transport=streamable-http");

@@ -49,6 +49,9 @@ struct HttpOptions {
 
 struct OAuthOptions {
   bool enable = false;
+  /// The OAuth flags the command line (or their environment variables) set; filled by
+  /// note_given_flags(). Without --enable-oauth they would do nothing, so they are refused.
+  std::vector<std::string> given;
   std::string base_url;
   std::string provider = "dex";  ///< dex | google
   std::string google_client_id, google_client_secret, google_client_secret_file;

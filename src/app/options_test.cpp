@@ -18,6 +18,7 @@ std::string parse(ServeOptions& o, std::vector<std::string> args) {
   } catch (const CLI::ParseError& e) {
     return e.what();
   }
+  note_given_flags(cmd, o);
   return "";
 }
 
@@ -95,6 +96,7 @@ TEST(ServeOptions, OAuthCombinations) {
   plain_http[2] = "--oauth-base-url=http://mcp.example.com";
   EXPECT_NE(validate_args(plain_http).find("https"), std::string::npos);
   EXPECT_NE(validate_args({"--downstream-oauth"}).find("--enable-oauth"), std::string::npos);
+  EXPECT_EQ(validate_args({"--valkey-url=redis://r:6379"}), "--valkey-url: needs --enable-oauth");
   EXPECT_NE(validate_args({"--enable-capi"}).find("--enable-capi"), std::string::npos);
 }
 

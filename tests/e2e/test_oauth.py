@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import pathlib
+import re
 import secrets
 import shutil
 import socket
@@ -133,7 +134,8 @@ def bearer_client(server, token, era):
 
 @pytest.fixture(scope="module")
 def server(cluster, oauth_rbac):
-    s = HttpServer(cluster.kubeconfig, *oauth_flags(oauth_rbac, oauth_rbac.server_ports[0]))
+    # every client of this module registers from 127.0.0.1: more than the default 10 per hour
+    s = HttpServer(cluster.kubeconfig, *oauth_flags(oauth_rbac, oauth_rbac.server_ports[0]), "--max-clients-per-ip=100")
     yield s
     s.close()
 
@@ -351,17 +353,46 @@ def test_registration_rules(server, cluster, oauth_rbac):
     flags = [f for f in oauth_flags(oauth_rbac, port) if f != "--allow-public-registration"]
     token_file = pathlib.Path(cluster.dir) / "oauth-registration-token"
     token_file.write_text("registration-secret-0123456789\n")
-    s = HttpServer(cluster.kubeconfig, *flags, f"--registration-token-file={token_file}")
+    s = HttpServer(cluster.kubeconfig, *flags, f"--registration-token-file={token_file}", "--max-clients-per-ip=2")
     try:
         meta = {"redirect_uris": [REDIRECT]}
         assert http("POST", s.base + "/oauth/register", body=meta)[0] == 401
         assert http("POST", s.base + "/oauth/register", body=meta,
                     headers={"Authorization": "Bearer wrong-secret-0123456789"})[0] == 401
-        assert http("POST", s.base + "/oauth/register", body=meta,
-                    headers={"Authorization": "Bearer registration-secret-0123456789"})[0] == 201
+        good = {"Authorization": "Bearer registration-secret-0123456789"}
+        assert http("POST", s.base + "/oauth/register", body=meta, headers=good)[0] == 201
+        assert http("POST", s.base + "/oauth/register", body=meta, headers=good)[0] == 201
+        status, _, body = http("POST", s.base + "/oauth/register", body=meta, headers=good)
+        assert status == 429 and "2 registrations per address" in body["error_description"], body
     finally:
         s.close()
     assert "registration-secret" not in s.log
+
+
+async def test_sso_token_forwarding(cluster, oauth_rbac, anyio_backend):
+    """--oauth-trusted-audiences: Dex's own ID token for a trusted audience is accepted as the
+    Bearer, verified against Dex's keys, and used downstream as the user's identity."""
+    s = HttpServer(cluster.kubeconfig, *oauth_flags(oauth_rbac, oauth_rbac.server_ports[4]),
+                   f"--oauth-trusted-audiences={oauth_rbac['DEX_K8S_CLIENT_ID']}")
+    try:
+        async with bearer_client(s, dex_password_grant("alice", env=oauth_rbac), "modern") as c:
+            r = await c.call_tool("k8s_list_resources", {"resourceType": "namespaces"})
+            assert not r.is_error, text_of(r)
+        async with bearer_client(s, dex_password_grant("bob", env=oauth_rbac), "modern") as c:
+            r = await c.call_tool("k8s_list_resources", {"resourceType": "namespaces"})
+            assert r.is_error and "bob@example.com" in text_of(r), text_of(r)
+        # an ID token whose audience is not trusted (only mcp-server), a forged and a tampered one
+        untrusted = dex_password_grant("alice", env=oauth_rbac, audience=False)
+        head, body, sig = dex_password_grant("alice", env=oauth_rbac).split(".")
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        claims["email"] = "admin@example.com"
+        forged_body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        for token in (untrusted, f"{head}.{forged_body}.{sig}", f"{head}.{body}.{sig[:-4]}AAAA"):
+            status, headers, _ = mcp_post(s, token)
+            assert status == 401 and 'error="invalid_token"' in headers["WWW-Authenticate"]
+    finally:
+        s.close()
+    assert "eyJ" not in s.log
 
 
 def test_cimd_pointing_at_a_private_address_is_refused(client):
@@ -464,6 +495,62 @@ async def test_two_replicas_share_one_redis(cluster, oauth_rbac, redis, anyio_ba
             assert t not in everything
         assert "eyJ" not in everything and upstream.split(".")[0] not in everything  # no JWT, sealed upstream tokens
         assert "alice-password" not in everything
+
+        # Dex's ID tokens live 2 minutes (tests/oauth/dex-up); within a minute of expiry the
+        # server renews one with the upstream refresh token (single use at Dex) before the call.
+        # Both replicas call at once: one renews under the lock in Redis, the other waits for it.
+        time.sleep(62)
+
+        async def call(server):
+            async with bearer_client(server, tokens["access_token"], "modern") as c:
+                r = await c.call_tool("k8s_list_resources", {"resourceType": "namespaces"})
+                assert not r.is_error, text_of(r)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call, a)
+            tg.start_soon(call, b)
+        renewals = [line for line in a.log.splitlines() + b.log.splitlines() if "event=upstream_refresh" in line]
+        assert len(renewals) == 1 and "outcome=ok" in renewals[0], renewals
     finally:
         a.close()
         b.close()
+
+
+# --- the official conformance suite's authorization-server scenarios -----------------------------
+
+CONFORMANCE = pathlib.Path(__file__).resolve().parents[1] / "conformance"
+
+
+def test_conformance_authorization_scenarios(server, oauth_env):
+    """@modelcontextprotocol/conformance 0.2.0-alpha `authorization`: the metadata endpoint and a
+    whole authorization-code grant, the login done by follow_login as alice, the callback
+    delivered to the suite's own callback server."""
+    node, suite = CONFORMANCE / "node_modules" / ".bin" / "node", CONFORMANCE / "node_modules" / "conformance-next" / "dist" / "index.js"
+    if not suite.exists():
+        pytest.fail("conformance suite not installed: run scripts/install-deps test")
+    port = free_port()
+    client = OAuthClient(server, oauth_env, redirect=f"http://127.0.0.1:{port}/callback")
+    p = subprocess.Popen([str(node), str(suite), "authorization", "--url", server.base, "--client-id", client.id,
+                          "--resource", server.url, "-p", str(port)], cwd=CONFORMANCE, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    out = ""
+    try:
+        for line in p.stdout:
+            out += line
+            if line.startswith(server.base + "/oauth/authorize?"):
+                q = follow_login(line.strip(), "alice", env=oauth_env)
+                deadline = time.monotonic() + 10  # the suite's callback server starts after it prints
+                while True:
+                    try:
+                        urllib.request.urlopen(f"{client.redirect}?{urllib.parse.urlencode(q)}", timeout=10).read()
+                        break
+                    except (urllib.error.URLError, ConnectionError):
+                        assert time.monotonic() < deadline, out
+                        time.sleep(0.1)
+        p.wait(60)
+    finally:
+        p.kill()
+    out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    m = re.search(r"Total: (\d+) passed, (\d+) failed", out)
+    assert m and p.returncode == 0, out[-3000:]
+    passed, failed = map(int, m.groups())
+    assert passed >= 3 and failed == 0 and "WARNING" not in out, out[-3000:]

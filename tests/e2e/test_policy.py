@@ -82,6 +82,7 @@ async def test_bad_policy_flags_stop_start_up(cluster):
 
 def test_mutating_calls_are_audit_logged_without_secret_values(cluster, objects):
     import json
+import subprocess
     from test_protocol import Raw
     manifest = ("apiVersion: v1\nkind: Secret\nmetadata: {name: audit-me, namespace: e2e-read}\n"
                 "stringData: {token: super-secret-audit-value}\n")
@@ -104,8 +105,11 @@ def test_mutating_calls_are_audit_logged_without_secret_values(cluster, objects)
 async def test_flags_of_unlanded_features_are_refused(cluster):
     # README: a flag whose feature has not landed is refused at start with exit 3 and its name.
     from conftest import run, BIN
-    for flag, named in (("--dex-client-id=x", "--dex-client-id"), ("--capi-mode=sso-passthrough", "--capi-mode"),
+    for flag, named in (("--capi-mode=sso-passthrough", "--capi-mode"),
                         ("--metrics-exporter=otlp", "METRICS_EXPORTER=otlp"),
                         ("--tracing-exporter=stdout", "TRACING_EXPORTER=stdout")):
         r = run(BIN, "serve", flag)
         assert r.returncode == 3 and named in r.stderr, (flag, r.stderr)
+    # OAuth has landed: its flags do nothing without --enable-oauth, so they are refused (exit 2).
+    r = run(BIN, "serve", "--dex-client-id=x", stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "--dex-client-id: needs --enable-oauth" in r.stderr, r.stderr
