@@ -156,6 +156,14 @@ void add_oauth_flags(CLI::App& cmd, OAuthOptions& o) {
   cmd.add_option("--max-clients-per-ip", o.max_clients_per_ip, "Client registrations allowed per IP address")
       ->capture_default_str()
       ->group(g);
+  cmd.add_option("--oauth-rate-limit-per-ip", o.rate_limit_per_ip,
+                 "Requests per minute to the OAuth endpoints from one address (0: no limit)")
+      ->capture_default_str()
+      ->group(g);
+  cmd.add_option("--oauth-rate-limit-per-user", o.rate_limit_per_user,
+                 "Requests per minute to the MCP endpoint from one signed-in user (0: no limit)")
+      ->capture_default_str()
+      ->group(g);
   const char* r = "OAuth client registration and redirect URIs (secure by default)";
   cmd.add_flag("--disable-production-mode", o.disable_production_mode,
                "Allow http and private addresses in redirect URIs (development only)")

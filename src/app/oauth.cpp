@@ -55,6 +55,8 @@ Result<std::shared_ptr<auth::AuthServer>> make_auth_server(net::any_io_executor 
   a.trusted_schemes = o.trusted_public_registration_schemes;
   a.strict_scheme_matching = !o.disable_strict_scheme_matching;
   a.max_clients_per_ip = o.max_clients_per_ip;
+  a.oauth_per_ip_per_minute = o.rate_limit_per_ip;
+  a.mcp_per_user_per_minute = o.rate_limit_per_user;
   a.allow_without_state = o.allow_insecure_auth_without_state;
   a.redirect.production = !o.disable_production_mode;
   a.redirect.allow_private_ips = o.allow_private_ip_redirect_uris;

@@ -169,6 +169,8 @@ Result<void> validate_oauth(const ServeOptions& s) {
   MCPK_TRY(check_secret_pair("oauth-encryption-key", o.encryption_key, o.encryption_key_file));
   MCPK_TRY(check_encryption_key(o));
   if (o.max_clients_per_ip < 1) return bad("max-clients-per-ip", "must be at least 1");
+  if (o.rate_limit_per_ip < 0) return bad("oauth-rate-limit-per-ip", "must not be negative (0: no limit)");
+  if (o.rate_limit_per_user < 0) return bad("oauth-rate-limit-per-user", "must not be negative (0: no limit)");
   for (const auto& scheme : o.trusted_public_registration_schemes) {
     static constexpr std::string_view kRefused[] = {"javascript", "data", "file", "ftp", "http", "https"};
     const bool syntax_ok = !scheme.empty() && std::isalpha(static_cast<unsigned char>(scheme[0])) &&

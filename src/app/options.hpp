@@ -63,6 +63,8 @@ struct OAuthOptions {
   bool allow_insecure_auth_without_state = false;
   bool allow_private_oauth_urls = false;
   int max_clients_per_ip = 10;
+  int rate_limit_per_ip = 120;     ///< requests per minute to the OAuth endpoints per address; 0: off
+  int rate_limit_per_user = 1200;  ///< requests per minute to the MCP endpoint per user; 0: off
   // Redirect-URI and client-registration hardening (all secure by default).
   bool disable_production_mode = false;
   bool allow_private_ip_redirect_uris = false;

@@ -97,6 +97,9 @@ TEST(ServeOptions, OAuthCombinations) {
   EXPECT_NE(validate_args(plain_http).find("https"), std::string::npos);
   EXPECT_NE(validate_args({"--downstream-oauth"}).find("--enable-oauth"), std::string::npos);
   EXPECT_EQ(validate_args({"--valkey-url=redis://r:6379"}), "--valkey-url: needs --enable-oauth");
+  auto limits = dex;
+  limits.push_back("--oauth-rate-limit-per-ip=-1");
+  EXPECT_NE(validate_args(limits).find("--oauth-rate-limit-per-ip"), std::string::npos);
   EXPECT_NE(validate_args({"--enable-capi"}).find("--enable-capi"), std::string::npos);
 }
 

@@ -13,7 +13,9 @@
 ///   rt:<h(token)>            a refresh token                                 (refresh TTL, single use)
 ///   rt-used:<h(token)>       a rotated refresh token → its family            (reuse revokes it)
 ///   up:<h(user)>             the user's upstream tokens, sealed; one per user (refresh TTL)
+///   upuser:<h(user)>         the user's identity as of the last upstream sign-in (refresh TTL)
 ///   uplock:<h(user)>         who refreshes the upstream tokens now          (30 s)
+///   cimd:<h(client_id)>      a fetched client ID metadata document           (cached)
 ///   rl:<what>:<h(who)>       rate-limit counters
 #pragma once
 

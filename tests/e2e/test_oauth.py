@@ -135,7 +135,8 @@ def bearer_client(server, token, era):
 @pytest.fixture(scope="module")
 def server(cluster, oauth_rbac):
     # every client of this module registers from 127.0.0.1: more than the default 10 per hour
-    s = HttpServer(cluster.kubeconfig, *oauth_flags(oauth_rbac, oauth_rbac.server_ports[0]), "--max-clients-per-ip=100")
+    s = HttpServer(cluster.kubeconfig, *oauth_flags(oauth_rbac, oauth_rbac.server_ports[0]), "--max-clients-per-ip=100",
+                   "--oauth-rate-limit-per-ip=0")
     yield s
     s.close()
 
@@ -353,7 +354,8 @@ def test_registration_rules(server, cluster, oauth_rbac):
     flags = [f for f in oauth_flags(oauth_rbac, port) if f != "--allow-public-registration"]
     token_file = pathlib.Path(cluster.dir) / "oauth-registration-token"
     token_file.write_text("registration-secret-0123456789\n")
-    s = HttpServer(cluster.kubeconfig, *flags, f"--registration-token-file={token_file}", "--max-clients-per-ip=2")
+    s = HttpServer(cluster.kubeconfig, *flags, f"--registration-token-file={token_file}", "--max-clients-per-ip=2",
+                   "--oauth-rate-limit-per-ip=10")
     try:
         meta = {"redirect_uris": [REDIRECT]}
         assert http("POST", s.base + "/oauth/register", body=meta)[0] == 401
@@ -364,6 +366,10 @@ def test_registration_rules(server, cluster, oauth_rbac):
         assert http("POST", s.base + "/oauth/register", body=meta, headers=good)[0] == 201
         status, _, body = http("POST", s.base + "/oauth/register", body=meta, headers=good)
         assert status == 429 and "2 registrations per address" in body["error_description"], body
+        # 5 requests so far; the 11th within the minute is refused
+        answers = [http("GET", s.base + "/.well-known/oauth-authorization-server") for _ in range(6)]
+        assert [a[0] for a in answers] == [200] * 5 + [429]
+        assert answers[-1][1]["Retry-After"] == "60"
     finally:
         s.close()
     assert "registration-secret" not in s.log

@@ -1,4 +1,6 @@
 """The safety policy flags, each on and off, through the tools they govern."""
+import subprocess
+
 import pytest
 
 from conftest import call_err, call_ok, connect, text_of
@@ -82,7 +84,6 @@ async def test_bad_policy_flags_stop_start_up(cluster):
 
 def test_mutating_calls_are_audit_logged_without_secret_values(cluster, objects):
     import json
-import subprocess
     from test_protocol import Raw
     manifest = ("apiVersion: v1\nkind: Secret\nmetadata: {name: audit-me, namespace: e2e-read}\n"
                 "stringData: {token: super-secret-audit-value}\n")
