@@ -24,6 +24,7 @@ import urllib.request
 import anyio
 import httpx2
 import pytest
+import yaml
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
@@ -399,6 +400,49 @@ async def test_sso_token_forwarding(cluster, oauth_rbac, anyio_backend):
     finally:
         s.close()
     assert "eyJ" not in s.log
+
+
+def test_access_token_expiry_and_per_user_limit(cluster, oauth_rbac):
+    s = HttpServer(cluster.kubeconfig, *oauth_flags(oauth_rbac, oauth_rbac.server_ports[3]), "--access-token-ttl=4s",
+                   "--oauth-rate-limit-per-user=3")
+    try:
+        client = OAuthClient(s, oauth_rbac)
+        alice, bob = client.login("alice"), client.login("bob")
+        issued = time.monotonic()
+        statuses = [mcp_post(s, alice["access_token"])[0] for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert mcp_post(s, bob["access_token"])[0] == 200  # the limit is per user
+        time.sleep(max(0.0, issued + 4.5 - time.monotonic()))
+        status, headers, _ = mcp_post(s, bob["access_token"])
+        assert status == 401 and 'error="invalid_token"' in headers["WWW-Authenticate"]
+        status, _, fresh = client.refresh(bob["refresh_token"])  # the refresh token outlives it
+        assert status == 200 and mcp_post(s, fresh["access_token"])[0] == 200
+    finally:
+        s.close()
+
+
+async def test_downstream_oauth_in_cluster(cluster, oauth_rbac, tmp_path, anyio_backend):
+    """In-cluster, the service account's token is replaced by the user's ID token: the server's
+    own identity (here a token that the API server refuses) never reaches Kubernetes."""
+    kc = yaml.safe_load(open(cluster.kubeconfig))["clusters"][0]["cluster"]
+    host, port = re.match(r"https://([\d.]+):(\d+)", kc["server"]).groups()
+    sa = tmp_path / "sa"
+    sa.mkdir()
+    (sa / "token").write_text("not-a-valid-token")
+    (sa / "ca.crt").write_bytes(base64.b64decode(kc["certificate-authority-data"]))
+    (sa / "namespace").write_text("default")
+    env = {"KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port, "MCPK_SERVICEACCOUNT_DIR": str(sa)}
+    s = HttpServer("/nonexistent", "--in-cluster", *oauth_flags(oauth_rbac, oauth_rbac.server_ports[3]), env=env)
+    try:
+        client = OAuthClient(s, oauth_rbac)
+        async with bearer_client(s, client.login("alice")["access_token"], "modern") as c:
+            r = await c.call_tool("k8s_list_resources", {"resourceType": "namespaces"})
+            assert not r.is_error, text_of(r)
+        async with bearer_client(s, client.login("bob")["access_token"], "modern") as c:
+            r = await c.call_tool("k8s_list_resources", {"resourceType": "namespaces"})
+            assert r.is_error and "bob@example.com" in text_of(r), text_of(r)
+    finally:
+        s.close()
 
 
 def test_cimd_pointing_at_a_private_address_is_refused(client):
