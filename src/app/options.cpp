@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "auth/address.hpp"
 #include "core/base64.hpp"
 #include "core/redact.hpp"
+#include "transport/address.hpp"
 
 namespace mcpk::app {
 namespace {
@@ -84,8 +84,8 @@ Result<void> check_public_host(std::string_view flag, const std::string& url, bo
   if (allow_private) return {};
   auto u = boost::urls::parse_absolute_uri(url);
   const std::string host = u ? std::string(u->host_address()) : std::string();
-  const auto kind = auth::classify_literal(host);
-  if (auth::is_loopback_host(host) || (kind && *kind != auth::AddressKind::public_net)) {
+  const auto kind = transport::classify_literal(host);
+  if (transport::is_loopback_host(host) || (kind && *kind != transport::AddressKind::public_net)) {
     return bad(flag, "is on a loopback or private address; allow it with --allow-private-oauth-urls");
   }
   return {};

@@ -6,10 +6,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/url/parse.hpp>
 
-#include "auth/address.hpp"
 #include "core/text.hpp"
+#include "transport/address.hpp"
 
 namespace mcpk::auth {
+
+using transport::AddressKind;
+using transport::classify;
+using transport::classify_literal;
+using transport::is_loopback_host;
 namespace {
 
 constexpr std::array kDangerous{"javascript", "data", "file", "vbscript", "about", "blob", "ftp", "ws", "wss"};

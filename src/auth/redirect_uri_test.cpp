@@ -2,32 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/address.hpp"
 #include "auth/server.hpp"
 #include "auth/upstream.hpp"
 
 namespace mcpk::auth {
 namespace {
-
-TEST(AddressTest, Classifies) {
-  EXPECT_EQ(classify_literal("127.0.0.1"), AddressKind::loopback);
-  EXPECT_EQ(classify_literal("[::1]"), AddressKind::loopback);
-  EXPECT_EQ(classify_literal("10.1.2.3"), AddressKind::private_net);
-  EXPECT_EQ(classify_literal("172.16.0.1"), AddressKind::private_net);
-  EXPECT_EQ(classify_literal("172.32.0.1"), AddressKind::public_net);
-  EXPECT_EQ(classify_literal("192.168.1.1"), AddressKind::private_net);
-  EXPECT_EQ(classify_literal("100.64.0.1"), AddressKind::private_net);
-  EXPECT_EQ(classify_literal("169.254.169.254"), AddressKind::link_local);
-  EXPECT_EQ(classify_literal("fe80::1"), AddressKind::link_local);
-  EXPECT_EQ(classify_literal("fd00::1"), AddressKind::private_net);
-  EXPECT_EQ(classify_literal("::ffff:10.0.0.1"), AddressKind::private_net);
-  EXPECT_EQ(classify_literal("0.0.0.0"), AddressKind::unspecified);
-  EXPECT_EQ(classify_literal("8.8.8.8"), AddressKind::public_net);
-  EXPECT_EQ(classify_literal("example.com"), std::nullopt);
-  EXPECT_TRUE(is_loopback_host("LOCALHOST"));
-  EXPECT_TRUE(is_loopback_host("app.localhost"));
-  EXPECT_FALSE(is_loopback_host("localhost.example.com"));
-}
 
 TEST(RedirectUriTest, ProductionDefaults) {
   const RedirectPolicy p;

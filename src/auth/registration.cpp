@@ -4,12 +4,16 @@
 #include <boost/url/parse.hpp>
 #include <chrono>
 
-#include "auth/http_client.hpp"
 #include "auth/server.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
+#include "transport/http_client.hpp"
 
 namespace mcpk::auth {
+
+using transport::fetch;
+using transport::FetchOptions;
+using transport::FetchRequest;
 namespace {
 
 namespace http = boost::beast::http;

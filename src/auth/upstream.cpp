@@ -3,12 +3,18 @@
 #include <fmt/format.h>
 #include <boost/url/url.hpp>
 
-#include "auth/http_client.hpp"
 #include "core/base64.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
+#include "transport/http_client.hpp"
 
 namespace mcpk::auth {
+
+using transport::fetch;
+using transport::FetchOptions;
+using transport::FetchRequest;
+using transport::FetchResponse;
+using transport::form_encode;
 namespace {
 
 namespace http = boost::beast::http;

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace mcpk::auth {
+namespace mcpk::transport {
 
 enum class AddressKind { loopback, private_net, link_local, unspecified, multicast, public_net };
 
@@ -19,4 +19,4 @@ std::optional<AddressKind> classify_literal(std::string_view host);
 bool is_loopback_host(std::string_view host);
 const char* to_string(AddressKind kind);
 
-}  // namespace mcpk::auth
+}  // namespace mcpk::transport

@@ -1,11 +1,11 @@
-#include "auth/address.hpp"
+#include "transport/address.hpp"
 
 #include <optional>
 #include <string>
 
 #include "core/text.hpp"
 
-namespace mcpk::auth {
+namespace mcpk::transport {
 namespace {
 
 AddressKind classify_v4(const boost::asio::ip::address_v4& a) {
@@ -70,4 +70,4 @@ const char* to_string(AddressKind kind) {
   return "unknown";
 }
 
-}  // namespace mcpk::auth
+}  // namespace mcpk::transport

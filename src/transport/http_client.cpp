@@ -1,4 +1,4 @@
-#include "auth/http_client.hpp"
+#include "transport/http_client.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,9 +12,9 @@
 #include <map>
 #include <memory>
 
-#include "auth/address.hpp"
+#include "transport/address.hpp"
 
-namespace mcpk::auth {
+namespace mcpk::transport {
 namespace {
 
 namespace beast = boost::beast;
@@ -164,4 +164,4 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   return out;
 }
 
-}  // namespace mcpk::auth
+}  // namespace mcpk::transport

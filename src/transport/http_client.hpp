@@ -1,5 +1,5 @@
 /// @file
-/// @brief A one-shot HTTP(S) client for the OAuth side: the IdP's discovery document, JWKS,
+/// @brief A one-shot HTTP(S) client: for OAuth, the IdP's discovery document, JWKS,
 /// token endpoint, and client ID metadata documents. Every request has a deadline and a body
 /// limit, never follows redirects, verifies TLS (the system roots or a given CA), and — as the
 /// SSRF guard for URLs that callers supply — can refuse to connect to anything but public
@@ -17,7 +17,7 @@
 #include "core/async.hpp"
 #include "core/error.hpp"
 
-namespace mcpk::auth {
+namespace mcpk::transport {
 
 struct FetchRequest {
   boost::beast::http::verb method = boost::beast::http::verb::get;
@@ -52,4 +52,4 @@ Task<Result<FetchResponse>> fetch(net::any_io_executor executor, FetchRequest re
 /// application/x-www-form-urlencoded encoding of `fields` (for token requests).
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
-}  // namespace mcpk::auth
+}  // namespace mcpk::transport
