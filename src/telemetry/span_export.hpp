@@ -1,0 +1,87 @@
+/// @file
+/// @brief Finished spans leave the process off the request path: `BatchSpanProcessor` keeps a
+/// bounded queue (a full queue drops the span and counts it), and one coroutine exports a
+/// batch every `delay`, or as soon as `max_batch` spans wait. An export that fails or times out
+/// drops its batch (counted) and is not retried: a dead collector never slows or fails a call.
+/// Exporters: OTLP/HTTP with JSON bodies (`POST …/v1/traces`), or a stream (stdout, or
+/// stderr under the stdio transport), one OTLP JSON document per line.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/async.hpp"
+#include "core/error.hpp"
+#include "telemetry/otlp_json.hpp"
+#include "telemetry/trace.hpp"
+
+namespace mcpk::telemetry {
+
+/// Where an encoded batch (an OTLP JSON ExportTraceServiceRequest) goes.
+class SpanExporter {
+ public:
+  virtual ~SpanExporter() = default;
+  virtual Task<Result<void>> send(std::string body) = 0;
+  /// For logs: "OTLP/HTTP http://collector:4318/v1/traces", "stdout".
+  virtual std::string describe() const = 0;
+};
+
+/// POSTs to `traces_url` (http or https; the system's CA roots), within `timeout`.
+std::unique_ptr<SpanExporter> otlp_http_exporter(net::any_io_executor executor, std::string traces_url,
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+/// Writes each batch as one line to `out` (stdout, or stderr when stdout is the MCP stream).
+std::unique_ptr<SpanExporter> stream_exporter(std::FILE* out, std::string name);
+
+/// The OTLP traces URL as the OTLP exporter spec builds it: the signal-specific
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
+/// "/v1/traces" appended, else "http://localhost:4318/v1/traces". Must be http(s).
+Result<std::string> otlp_traces_url(std::string_view traces_endpoint, std::string_view endpoint);
+
+struct BatchOptions {
+  std::size_t max_queue = 2048;
+  std::size_t max_batch = 512;
+  std::chrono::milliseconds delay{5000};
+};
+
+class BatchSpanProcessor : public std::enable_shared_from_this<BatchSpanProcessor> {
+ public:
+  BatchSpanProcessor(net::any_io_executor executor, Resource resource, Scope scope,
+                     std::unique_ptr<SpanExporter> exporter, BatchOptions options = {});
+
+  /// Queues a finished span (on the I/O thread; never blocks, never fails the caller).
+  void add(SpanData span);
+  /// Starts the export loop.
+  void start();
+  /// Exports what is queued, then stops the loop.
+  Task<void> shutdown();
+
+  struct Stats {
+    std::uint64_t exported = 0;  ///< spans the exporter accepted
+    std::uint64_t dropped = 0;   ///< spans lost to a full queue
+    std::uint64_t failed = 0;    ///< spans in batches whose export failed
+  };
+  Stats stats() const { return stats_; }
+  const SpanExporter& exporter() const { return *exporter_; }
+
+ private:
+  Task<void> loop();
+  Task<void> export_some();
+
+  Resource resource_;
+  Scope scope_;
+  std::unique_ptr<SpanExporter> exporter_;
+  BatchOptions options_;
+  std::deque<SpanData> queue_;
+  net::steady_timer wake_;
+  bool stopping_ = false, running_ = false, exporting_ = false;
+  Stats stats_;
+};
+
+}  // namespace mcpk::telemetry
