@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <cctype>
 #include <fstream>
 
 #include "auth/memory_store.hpp"
@@ -15,8 +16,11 @@ Result<std::string> secret(std::string_view flag, const std::string& value, cons
   if (!value.empty() || file.empty()) return value;
   std::ifstream f(file);
   std::string text;
-  if (!f || !std::getline(f, text)) return fail(Errc::invalid_argument, fmt::format("--{}-file: cannot read it", flag));
+  if (!f || !std::getline(f, text)) {
+    return fail(Errc::invalid_argument, fmt::format("--{}-file: cannot read {}", flag, file));
+  }
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.empty()) return fail(Errc::invalid_argument, fmt::format("--{}-file: {} holds no secret", flag, file));
   return text;
 }
 

@@ -146,6 +146,13 @@ Task<AuthServer::Reply> AuthServer::authorize(Exchange& x) {
 
 Task<AuthServer::Reply> AuthServer::consent(Exchange& x) {
   if (x.req.method() != http::verb::post) co_return html_error(x, 405, "Method not allowed", "Use the consent form.");
+  // The consent must come from our own page: a browser says where a form post comes from.
+  const auto site = lower_ascii(x.req["Sec-Fetch-Site"]);
+  const auto origin = x.req[http::field::origin];
+  if ((!site.empty() && site != "same-origin" && site != "none") || (!origin.empty() && origin != issuer_origin_)) {
+    audit("consent", x, "", "", "refused: a cross-site form post");
+    co_return html_error(x, 403, "Invalid consent", "The consent must be given on this server's own page.");
+  }
   auto form = read_form(x.req);
   if (!form) co_return html_error(x, form.error().status, "Invalid consent", form.error().message);
   const auto id = param(*form, "request");

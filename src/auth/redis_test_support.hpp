@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,8 +52,10 @@ bool contains(std::string_view haystack, std::string_view needle) { return hayst
 class RedisServer {
  public:
   RedisServer() : port_(free_port()) {
+    // mkdtemp replaces the trailing XXXXXX with a unique name.
     std::string tmpl = (std::filesystem::temp_directory_path() / "mcpk-redis-XXXXXX").string();
-    if (::mkdtemp(tmpl.data())) dir_ = tmpl;
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a directory for redis-server: " + tmpl);
+    dir_ = tmpl;
   }
   ~RedisServer() {
     stop(SIGTERM);

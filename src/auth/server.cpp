@@ -15,6 +15,12 @@ namespace http = boost::beast::http;
 
 constexpr const char* kScope = "mcp";
 
+std::string origin_of(const std::string& url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return url;
+  return fmt::format("{}://{}", lower_ascii(u->scheme()), lower_ascii(u->encoded_host_and_port()));
+}
+
 }  // namespace
 
 Result<std::map<std::string, std::string>> parse_params(std::string_view query) {
@@ -88,6 +94,7 @@ AuthServer::AuthServer(net::any_io_executor executor, AuthOptions options, Store
     : executor_(executor),
       options_(std::move(options)),
       resource_(options_.issuer + options_.endpoint_path),
+      issuer_origin_(origin_of(options_.issuer)),
       store_(std::move(store)),
       sealer_(std::move(sealer)),
       upstream_(executor, options_.upstream) {}

@@ -104,6 +104,12 @@ class AuthServer : public std::enable_shared_from_this<AuthServer> {
   Task<Reply> refresh_grant(Exchange& x, const ClientRecord& client, const Params& form);
   Task<Result<json::object>> issue_tokens(Grant grant, bool new_family);
   Task<void> revoke_family(std::string family, std::string reason, std::string client_id);
+  /// A code or refresh token that is no longer stored: when `used_key` says it was redeemed
+  /// before, this is reuse, and the grant it belongs to is revoked (audited as `event`).
+  Task<void> revoke_if_reused(Exchange& x, std::string used_key, std::string what, std::string event,
+                              std::string client_id);
+  /// 200 with `body` and the caching headers of RFC 6749 §5.1.
+  static Reply token_reply(Exchange& x, const json::object& body);
   Task<Result<void>> store_upstream(const User& user, const UpstreamTokens& tokens);
 
   // authenticate.cpp: Bearer → caller
@@ -113,6 +119,7 @@ class AuthServer : public std::enable_shared_from_this<AuthServer> {
   net::any_io_executor executor_;
   AuthOptions options_;
   std::string resource_;
+  std::string issuer_origin_;  ///< scheme://host[:port] of the issuer, as browsers send Origin
   StorePtr store_;
   Sealer sealer_;
   Upstream upstream_;

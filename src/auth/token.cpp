@@ -60,6 +60,10 @@ Task<AuthServer::Reply> AuthServer::token(Exchange& x) {
     co_return reply;
   }
   const auto grant_type = param(*form, "grant_type");
+  const char* needed = grant_type == "authorization_code" ? "code" : "refresh_token";
+  if ((grant_type == "authorization_code" || grant_type == "refresh_token") && param(*form, needed).empty()) {
+    co_return oauth_error(x, 400, "invalid_request", fmt::format("{} is required", needed));
+  }
   if (grant_type == "authorization_code") co_return co_await redeem_code(x, *client, *form);
   if (grant_type == "refresh_token") co_return co_await refresh_grant(x, *client, *form);
   co_return oauth_error(x, 400, "unsupported_grant_type", "grant_type: authorization_code or refresh_token");
@@ -71,11 +75,7 @@ Task<AuthServer::Reply> AuthServer::redeem_code(Exchange& x, const ClientRecord&
   if (!text) co_return oauth_error(x, 503, "temporarily_unavailable", "the token store cannot be reached");
   if (!*text) {
     // A code used twice: revoke whatever the first use issued (OAuth 2.1 §4.1.3).
-    auto used = co_await store_->get("code-used:" + code_key);
-    if (used && *used) {
-      co_await revoke_family(**used, "authorization code reuse", client.client_id);
-      audit("token", x, client.client_id, "", "refused: authorization code reused; its tokens are revoked");
-    }
+    co_await revoke_if_reused(x, "code-used:" + code_key, "authorization code", "token", client.client_id);
     co_return oauth_error(x, 400, "invalid_grant", "the authorization code is invalid, expired or already used");
   }
   auto grant = grant_from(**text);
@@ -101,10 +101,7 @@ Task<AuthServer::Reply> AuthServer::redeem_code(Exchange& x, const ClientRecord&
   auto issued = co_await issue_tokens(*grant, true);
   if (!issued) co_return oauth_error(x, 503, "temporarily_unavailable", "the token store cannot be reached");
   audit("token", x, client.client_id, grant->user.email, "issued");
-  auto res = transport::json_response(x.req, http::status::ok, *issued);
-  res.set(http::field::cache_control, "no-store");
-  res.set(http::field::pragma, "no-cache");
-  co_return Reply::whole(std::move(res));
+  co_return token_reply(x, *issued);
 }
 
 Task<AuthServer::Reply> AuthServer::refresh_grant(Exchange& x, const ClientRecord& client, const Params& form) {
@@ -112,11 +109,7 @@ Task<AuthServer::Reply> AuthServer::refresh_grant(Exchange& x, const ClientRecor
   auto text = co_await store_->get("rt:" + token_key);
   if (!text) co_return oauth_error(x, 503, "temporarily_unavailable", "the token store cannot be reached");
   if (!*text) {
-    auto used = co_await store_->get("rt-used:" + token_key);
-    if (used && *used) {
-      co_await revoke_family(**used, "refresh token reuse", client.client_id);
-      audit("refresh", x, client.client_id, "", "refused: refresh token reused; its family is revoked");
-    }
+    co_await revoke_if_reused(x, "rt-used:" + token_key, "refresh token", "refresh", client.client_id);
     co_return oauth_error(x, 400, "invalid_grant", "the refresh token is invalid, expired or revoked");
   }
   auto grant = grant_from(**text);
@@ -144,10 +137,22 @@ Task<AuthServer::Reply> AuthServer::refresh_grant(Exchange& x, const ClientRecor
   auto issued = co_await issue_tokens(*grant, false);
   if (!issued) co_return oauth_error(x, 503, "temporarily_unavailable", "the token store cannot be reached");
   audit("refresh", x, client.client_id, grant->user.email, "issued");
-  auto res = transport::json_response(x.req, http::status::ok, *issued);
+  co_return token_reply(x, *issued);
+}
+
+Task<void> AuthServer::revoke_if_reused(Exchange& x, std::string used_key, std::string what, std::string event,
+                                        std::string client_id) {
+  auto used = co_await store_->get(used_key);
+  if (!used || !*used) co_return;
+  co_await revoke_family(**used, what + " reuse", client_id);
+  audit(event, x, client_id, "", fmt::format("refused: {} reused; its grant is revoked", what));
+}
+
+AuthServer::Reply AuthServer::token_reply(Exchange& x, const json::object& body) {
+  auto res = transport::json_response(x.req, http::status::ok, body);
   res.set(http::field::cache_control, "no-store");
   res.set(http::field::pragma, "no-cache");
-  co_return Reply::whole(std::move(res));
+  return Reply::whole(std::move(res));
 }
 
 Task<Result<json::object>> AuthServer::issue_tokens(Grant grant, bool new_family) {
@@ -187,6 +192,7 @@ Task<AuthServer::Reply> AuthServer::revoke(Exchange& x) {
   if (!form) co_return oauth_error(x, form.error().status, "invalid_request", form.error().message);
   auto client = co_await authenticate_client(x, *form);
   if (!client) co_return oauth_error(x, 401, "invalid_client", client.error().message);
+  if (param(*form, "token").empty()) co_return oauth_error(x, 400, "invalid_request", "token is required");
   const auto token_key = key_hash(param(*form, "token"));
   // RFC 7009 §2.2: 200 whether or not the token was valid; only its own client may revoke it.
   for (const char* kind : {"rt:", "at:"}) {

@@ -1,6 +1,7 @@
 #include "auth/upstream.hpp"
 
 #include <fmt/format.h>
+#include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 #include "core/base64.hpp"
@@ -92,12 +93,24 @@ Task<Result<Upstream::Endpoints>> Upstream::endpoints() {
   // OIDC Discovery §4.3: the issuer in the document must be the one we were configured with.
   if (string_or(*doc, "issuer") != config_.issuer) {
     co_return fail(Errc::unavailable, fmt::format("the identity provider says its issuer is \"{}\", not \"{}\"",
-                                                  string_or(*doc, "issuer"), config_.issuer));
+                                                  clip(string_or(*doc, "issuer"), 200), config_.issuer));
   }
   Endpoints e{std::string(string_or(*doc, "authorization_endpoint")), std::string(string_or(*doc, "token_endpoint")),
               std::string(string_or(*doc, "jwks_uri"))};
   if (e.authorization.empty() || e.token.empty() || e.jwks.empty()) {
     co_return fail(Errc::unavailable, "the identity provider's discovery document lacks an endpoint");
+  }
+  // The client secret, codes and refresh tokens go to these: https only (http is for a local
+  // test provider, allowed with --allow-private-oauth-urls).
+  for (const auto* url : {&e.authorization, &e.token, &e.jwks}) {
+    auto u = boost::urls::parse_absolute_uri(*url);
+    const bool https = u && u->scheme_id() == boost::urls::scheme::https;
+    const bool http = u && u->scheme_id() == boost::urls::scheme::http;
+    if (!u || u->host().empty() || !(https || (http && config_.allow_private))) {
+      co_return fail(
+          Errc::unavailable,
+          fmt::format("the identity provider's discovery document names \"{}\": not an https URL", clip(*url, 200)));
+    }
   }
   endpoints_ = e;
   co_return e;
@@ -128,7 +141,9 @@ Task<Result<std::string>> Upstream::authorization_url(std::string state, std::st
                                                       std::string code_challenge) {
   auto e = co_await endpoints();
   if (!e) co_return std::unexpected(e.error());
-  boost::urls::url u(e->authorization);
+  auto parsed = boost::urls::parse_absolute_uri(e->authorization);  // checked in endpoints()
+  if (!parsed) co_return fail(Errc::unavailable, "the identity provider's authorization endpoint is not a URL");
+  boost::urls::url u(*parsed);
   const auto profile = provider_profile(config_);
   std::string scope;
   for (const auto& s : profile.scopes) scope += (scope.empty() ? "" : " ") + s;

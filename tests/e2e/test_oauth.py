@@ -445,6 +445,39 @@ async def test_downstream_oauth_in_cluster(cluster, oauth_rbac, tmp_path, anyio_
         s.close()
 
 
+def test_consent_from_another_site_is_refused(server, client):
+    """A form on another site that posts our consent (with a request id it started itself)
+    would skip the user's decision: the browser's Origin/Sec-Fetch-Site give it away."""
+    _, challenge = pkce()
+    status, _, page = http("GET", client.authorize_url(challenge))
+    assert status == 200
+    request_id = re.search(r'name="request" value="([^"]+)"', page).group(1)
+    url, form = server.base + "/oauth/authorize/consent", {"request": request_id, "decision": "allow"}
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}):
+        status, _, _ = http("POST", url, form=form, headers=headers)
+        assert status == 403, headers
+    status, headers, _ = http("POST", url, form=form, headers={"Origin": server.base, "Sec-Fetch-Site": "same-origin"})
+    assert status in (302, 303) and "/dex/auth" in headers["Location"]  # on to the identity provider
+
+
+def test_required_parameters(server, client):
+    for fields in ({"grant_type": "authorization_code"}, {"grant_type": "refresh_token"}):
+        status, _, body = client.token(**fields)
+        assert status == 400 and body["error"] == "invalid_request" and "is required" in body["error_description"]
+    status, _, body = http("POST", server.base + "/oauth/revoke", form={"client_id": client.id})
+    assert status == 400 and body["error"] == "invalid_request"
+
+
+def test_empty_secret_file_stops_start_up(cluster, oauth_env, tmp_path):
+    from conftest import run, BIN
+    empty = tmp_path / "secret"
+    empty.write_text("\n")
+    flags = [f if not f.startswith("--dex-client-secret-file") else f"--dex-client-secret-file={empty}"
+             for f in oauth_flags(oauth_env, oauth_env.server_ports[3])]
+    r = run(BIN, "serve", "--transport=streamable-http", *flags, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and f"--dex-client-secret-file: {empty} holds no secret" in r.stderr, r.stderr
+
+
 def test_cimd_pointing_at_a_private_address_is_refused(client):
     _, challenge = pkce()
     status, headers, body = http("GET", client.authorize_url(challenge, client_id="https://127.0.0.1:1/client.json"))
