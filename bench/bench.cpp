@@ -3,6 +3,7 @@
 // N calls; cold start to the first tools/list answer.
 //
 //   mcpk-bench --server build/src/app/mcp-kubernetes --kubeconfig KC [--calls 1000] [--warmup 50]
+//              [--server-arg --metrics-addr=127.0.0.1:0] [--server-env TRACING_EXPORTER=otlp] ...
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -52,13 +54,27 @@ long rss_kb(pid_t pid) {
   return -1;
 }
 
+// CPU time (user + system) the process has used, in microseconds (all its threads).
+double cpu_us(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // The server as a child process speaking newline-delimited JSON-RPC.
 struct Server {
   pid_t pid = -1;
   int in = -1, out = -1;
   std::string buffer;
 
-  Server(const std::string& bin, const std::string& kubeconfig) {
+  Server(const std::string& bin, const std::string& kubeconfig, const std::vector<std::string>& extra_args,
+         std::vector<std::string> extra_env) {
     int to_child[2], from_child[2];
     if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t fa;
@@ -68,9 +84,12 @@ struct Server {
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addclose(&fa, to_child[1]);
     posix_spawn_file_actions_addclose(&fa, from_child[0]);
-    std::string kc = "KUBECONFIG=" + kubeconfig;
-    std::vector<char*> env{kc.data(), nullptr};
+    extra_env.push_back("KUBECONFIG=" + kubeconfig);
+    std::vector<char*> env;
+    for (auto& e : extra_env) env.push_back(e.data());
+    env.push_back(nullptr);
     std::vector<std::string> args{bin, "serve", "--qps-limit=1000000", "--burst-limit=1000000"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -141,15 +160,20 @@ Task<void> raw_gets(mcpk::kube::Client& c, std::string target, int n, std::vecto
 int main(int argc, char** argv) {
   std::string bin = "build/src/app/mcp-kubernetes", kubeconfig;
   int calls = 1000, warmup = 50;
+  std::vector<std::string> server_args, server_env;  // e.g. metrics and tracing on
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--server-arg") server_args.emplace_back(argv[i + 1]);
+    if (k == "--server-env") server_env.emplace_back(argv[i + 1]);
     if (k == "--server") bin = argv[i + 1];
     if (k == "--kubeconfig") kubeconfig = argv[i + 1];
     if (k == "--calls") calls = std::stoi(argv[i + 1]);
     if (k == "--warmup") warmup = std::stoi(argv[i + 1]);
   }
   if (kubeconfig.empty()) {
-    fmt::print(stderr, "usage: mcpk-bench --kubeconfig FILE [--server BIN] [--calls N] [--warmup N]\n");
+    fmt::print(stderr,
+               "usage: mcpk-bench --kubeconfig FILE [--server BIN] [--calls N] [--warmup N] [--server-arg ARG]... "
+               "[--server-env NAME=VALUE]...\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -158,7 +182,7 @@ int main(int argc, char** argv) {
 
   // Cold start: spawn → initialize → first tools/list answered.
   auto t0 = Clock::now();
-  Server s(bin, kubeconfig);
+  Server s(bin, kubeconfig, server_args, server_env);
   s.call(kInit);
   s.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
   s.call(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
@@ -187,6 +211,7 @@ int main(int argc, char** argv) {
     raw_one(warm);
     time_calls(s, get, 1);
   }
+  const double cpu_before = cpu_us(s.pid);
   for (int i = 0; i < calls; ++i) {
     raw_one(raw);
     auto g1 = time_calls(s, get, 1);
@@ -195,6 +220,8 @@ int main(int argc, char** argv) {
     list_us.push_back(l1[0]);
   }
   const long after_kb = rss_kb(s.pid);
+  usleep(200'000);  // work that follows the calls (a tracing export) counts too
+  const double server_cpu = (cpu_us(s.pid) - cpu_before) / (2.0 * calls);
 
   auto r = stats(raw), g = stats(get_us), l = stats(list_us);
   fmt::print("calls per series: {} (after {} warm-up), raw and tool calls interleaved\n", calls, warmup);
@@ -202,6 +229,7 @@ int main(int argc, char** argv) {
   fmt::print("k8s_get_resource over stdio  p50 {:7.0f} us  p99 {:7.0f} us  mean {:7.0f} us   ratio p50 {:.2f}\n", g.p50,
              g.p99, g.mean, g.p50 / r.p50);
   fmt::print("k8s_list_resources (stdio)   p50 {:7.0f} us  p99 {:7.0f} us  mean {:7.0f} us\n", l.p50, l.p99, l.mean);
+  fmt::print("server CPU per tool call: {:.0f} us (all threads)\n", server_cpu);
   fmt::print("cold start to first tools/list: {:.1f} ms\n", cold_ms);
   fmt::print("RSS idle: {:.1f} MB, after {} calls: {:.1f} MB\n", idle_kb / 1024.0, 2 * calls + warmup,
              after_kb / 1024.0);

@@ -292,14 +292,18 @@ void add_telemetry_flags(CLI::App& cmd, TelemetryOptions& t) {
   cmd.add_option("--tracing-exporter", t.tracing_exporter, "Where traces go: none, otlp or stdout")
       ->envname("TRACING_EXPORTER")
       ->group("");
+  cmd.add_option("--traces-sampler-arg", t.traces_sampler_ratio, "Share of new traces sampled (0 to 1)")
+      ->envname("OTEL_TRACES_SAMPLER_ARG")
+      ->group("");
 }
 
 }  // namespace
 
 void add_serve_flags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_flag("--debug", o.debug, "Log at debug level")->group("General");
-  cmd.add_option("--log-format", o.log_format, "Log format on stderr: text or json")
-      ->capture_default_str()
+  cmd.add_option("--log-format", o.log_format,
+                 "Log format on stderr: text or json (default: json in a pod, where KUBERNETES_SERVICE_HOST is "
+                 "set; else text)")
       ->group("General");
   add_kube_flags(cmd, o.kube);
   add_policy_flags(cmd, o.policy);

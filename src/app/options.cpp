@@ -213,7 +213,7 @@ Result<void> validate_capi(const ServeOptions& s) {
 }  // namespace
 
 Result<void> validate(const ServeOptions& o) {
-  if (o.log_format != "text" && o.log_format != "json") {
+  if (!o.log_format.empty() && o.log_format != "text" && o.log_format != "json") {
     return bad("log-format", fmt::format("\"{}\" is not one of: text, json", o.log_format));
   }
   MCPK_TRY(validate_kube(o.kube));
@@ -229,6 +229,10 @@ Result<void> validate(const ServeOptions& o) {
   if (const auto& e = o.telemetry.tracing_exporter; e != "none" && e != "otlp" && e != "stdout") {
     return fail(Errc::invalid_argument, fmt::format("TRACING_EXPORTER: \"{}\" is not one of none, otlp, stdout", e));
   }
+  if (const auto r = o.telemetry.traces_sampler_ratio; !(r >= 0.0 && r <= 1.0)) {
+    return fail(Errc::invalid_argument, fmt::format("OTEL_TRACES_SAMPLER_ARG: {} is not a ratio between 0 and 1",
+                                                    o.telemetry.traces_sampler_ratio));
+  }
   return {};
 }
 
@@ -242,10 +246,6 @@ std::vector<std::string> unsupported_features(const ServeOptions& o) {
   if (o.telemetry.metrics_exporter != "prometheus") {
     out.push_back(fmt::format("METRICS_EXPORTER={}: its feature has not landed yet (prometheus has)",
                               o.telemetry.metrics_exporter));
-  }
-  if (o.telemetry.tracing_exporter != "none") {
-    out.push_back(
-        fmt::format("TRACING_EXPORTER={}: OpenTelemetry tracing has not landed yet", o.telemetry.tracing_exporter));
   }
   return out;
 }

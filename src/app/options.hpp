@@ -104,6 +104,9 @@ struct TelemetryOptions {
   bool instrumentation_enabled = true;          ///< INSTRUMENTATION_ENABLED
   std::string metrics_exporter = "prometheus";  ///< METRICS_EXPORTER: prometheus | otlp | stdout
   std::string tracing_exporter = "none";        ///< TRACING_EXPORTER: none | otlp | stdout
+  double traces_sampler_ratio = 1.0;            ///< OTEL_TRACES_SAMPLER_ARG (parent-based ratio)
+  /// Whether spans are made and exported (INSTRUMENTATION_ENABLED=false turns them off too).
+  bool tracing() const { return instrumentation_enabled && tracing_exporter != "none"; }
   /// Whether /metrics is served: on with streamable-http unless turned off; with stdio (one
   /// process per client on a laptop) only when --metrics-addr is given.
   bool serve_metrics(std::string_view transport) const {
@@ -113,7 +116,7 @@ struct TelemetryOptions {
 
 struct ServeOptions {
   bool debug = false;
-  std::string log_format = "text";  ///< text | json
+  std::string log_format;  ///< text | json; empty: json in a pod (KUBERNETES_SERVICE_HOST set), else text
   KubeOptions kube;
   policy::PolicyConfig policy;
   HttpOptions http;

@@ -147,15 +147,18 @@ TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
   note_given_flags(cmd, o);
   EXPECT_TRUE(unsupported_features(o).empty());
   EXPECT_TRUE(o.telemetry.metrics_addr_given);
-  // ... the exporters that have not are refused.
+  // Tracing has landed; the metrics exporters other than prometheus have not.
   cmd.parse(std::vector<std::string>{"--metrics-exporter=otlp", "--tracing-exporter=stdout"});
   note_given_flags(cmd, o);
   auto refused = unsupported_features(o);
-  ASSERT_EQ(refused.size(), 2u);
+  ASSERT_EQ(refused.size(), 1u);
   EXPECT_NE(refused[0].find("METRICS_EXPORTER=otlp"), std::string::npos);
-  EXPECT_NE(refused[1].find("TRACING_EXPORTER=stdout"), std::string::npos);
+  EXPECT_TRUE(validate(o).has_value());
   o.telemetry.metrics_exporter = "prometheus";  // CLI11 sets only what a parse names
   o.telemetry.tracing_exporter = "none";
+  cmd.parse(std::vector<std::string>{"--traces-sampler-arg=1.5"});
+  EXPECT_NE(validate(o).error().message.find("OTEL_TRACES_SAMPLER_ARG"), std::string::npos);
+  o.telemetry.traces_sampler_ratio = 1.0;
   // OAuth has landed; Cluster API federation has not.
   cmd.parse(std::vector<std::string>{"--dex-issuer-url=https://dex.example"});
   note_given_flags(cmd, o);

@@ -11,6 +11,7 @@
 
 #include "app/metrics.hpp"
 #include "app/oauth.hpp"
+#include "app/tracing.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "kube/client.hpp"
@@ -20,6 +21,7 @@
 #include "mcp/server.hpp"
 #include "policy/policy.hpp"
 #include "telemetry/instrument.hpp"
+#include "telemetry/tracing.hpp"
 #include "tools/env.hpp"
 #include "transport/guards.hpp"
 #include "transport/http_server.hpp"
@@ -83,7 +85,10 @@ int run_serve(const ServeOptions& options) {
     fmt::print(stderr, "mcp-kubernetes serve: {}\n", ok.error().message);
     return 2;
   }
-  init_logging({.format = *parse_log_format(options.log_format), .debug = options.debug});
+  // JSON where a log collector reads the lines (in a pod), text for a person at a terminal.
+  const char* in_pod = std::getenv("KUBERNETES_SERVICE_HOST");
+  const std::string log_format = !options.log_format.empty() ? options.log_format : in_pod && *in_pod ? "json" : "text";
+  init_logging({.format = *parse_log_format(log_format), .debug = options.debug});
   spdlog::info("{} starting: {}", version_line(), describe(options));
   if (auto missing = unsupported_features(options); !missing.empty()) {
     for (const auto& m : missing) spdlog::error("not yet supported: {}", m);
@@ -102,11 +107,20 @@ int run_serve(const ServeOptions& options) {
     metrics = std::make_shared<telemetry::Metrics>(
         telemetry::MetricsInfo{.version = version(), .transport = options.http.transport});
   }
-  kube::ClientSource::Options source_options{.transport = {.qps = options.kube.qps_limit,
-                                                           .burst = options.kube.burst_limit,
-                                                           .max_response_bytes = answer_limit},
-                                             .cache = {},
-                                             .observer = metrics ? telemetry::api_metrics(metrics) : nullptr};
+  // Traces: a span per HTTP request, per MCP request and per Kubernetes request (TRACING_EXPORTER).
+  auto made_tracing = make_tracing(options, [](const char* name) -> const char* { return std::getenv(name); });
+  if (!made_tracing) {
+    spdlog::error("{}", made_tracing.error().message);
+    return 2;
+  }
+  const std::unique_ptr<Tracing> tracing = std::move(*made_tracing);
+  kube::ClientSource::Options source_options{
+      .transport = {.qps = options.kube.qps_limit,
+                    .burst = options.kube.burst_limit,
+                    .max_response_bytes = answer_limit},
+      .cache = {},
+      .observer = kube::observe_all({metrics ? telemetry::api_metrics(metrics) : nullptr,
+                                     tracing ? telemetry::api_tracing(tracing->tracer) : nullptr})};
   std::unique_ptr<kube::ClientSource> clients;
   if (options.kube.in_cluster) {
     // MCPK_SERVICEACCOUNT_DIR moves the service-account mount (tests, sidecars).
@@ -147,6 +161,7 @@ int run_serve(const ServeOptions& options) {
   server_options.visible = tools::policy_filter(env);
   server_options.middleware = {tools::audit_log(env), tools::policy_guard(env)};
   if (metrics) server_options.middleware.insert(server_options.middleware.begin(), telemetry::tool_metrics(metrics));
+  if (tracing) server_options.request_middleware = telemetry::mcp_tracing(tracing->tracer);
   mcp::Server server(mcp::ServerInfo{.version = version(), .instructions = kInstructions}, server_options);
   tools::add_all_tools(server, env);
   spdlog::info("{} tools{}", server.visible_tools().size(),
@@ -178,7 +193,7 @@ int run_serve(const ServeOptions& options) {
       return 2;
     }
     metrics_endpoint = std::move(*listening);
-    metrics->on_collect([&endpoint, &clients](telemetry::Metrics::Snapshot& s) {
+    metrics->on_collect([&endpoint, &clients, &tracing](telemetry::Metrics::Snapshot& s) {
       s.sessions_open = endpoint ? endpoint->sessions() : 1;
       s.port_forwards = kube::PortForward::open_count();
       s.client_cache_entries = clients->cached_clients();
@@ -186,6 +201,12 @@ int run_serve(const ServeOptions& options) {
       s.client_cache_hits = cache.hits;
       s.client_cache_misses = cache.misses;
       s.client_cache_evictions = cache.evictions;
+      if (tracing) {
+        const auto spans = tracing->processor->stats();
+        s.spans_exported = spans.exported;
+        s.spans_dropped = spans.dropped;
+        s.spans_failed = spans.failed;
+      }
     });
     net::co_spawn(io, metrics_endpoint->run(), on_done);
   }
@@ -198,6 +219,7 @@ int run_serve(const ServeOptions& options) {
                                      .session_idle_timeout = options.http.session_idle_timeout.value});
     auto health =
         std::make_shared<transport::Health>(io.get_executor(), [&clients]() { return cluster_reachable(*clients); });
+    if (tracing) router.use(telemetry::http_tracing(tracing->tracer, {"/healthz", "/readyz"}));
     if (metrics) router.use(telemetry::http_metrics(metrics));
     std::vector<transport::Middleware> mcp_chain{transport::origin_guard(options.http.allowed_origins)};
     if (options.oauth.enable) {
@@ -256,7 +278,9 @@ int run_serve(const ServeOptions& options) {
     if (http) http->stop();
     if (metrics_endpoint) metrics_endpoint->stop();
   });
+  if (tracing) tracing->run();
   io.run();
+  if (tracing) tracing->stop();  // after the last call: its spans go out too
   spdlog::info("stopped");
   return exit_code;
 }

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/async.hpp"
@@ -48,16 +49,30 @@ struct Caller {
 
 using CallerPtr = std::shared_ptr<const Caller>;
 
-/// W3C trace context of the incoming request (empty when none); telemetry continues it.
+/// W3C trace context of the span the request runs under (empty when none): the transport
+/// fills it from the `traceparent` header; with tracing on, each layer's span replaces it with
+/// its own, so what runs inside (the tool, each Kubernetes request) becomes that span's child.
 struct TraceContext {
   std::string traceparent;
   std::string tracestate;
+  /// The trace id (32 lower-case hex digits) for log lines; empty unless the traceparent has
+  /// the W3C shape (it may come straight from a header).
+  std::string_view trace_id() const {
+    if (traceparent.size() != 55 || traceparent[2] != '-' || traceparent[35] != '-') return {};
+    const auto id = std::string_view(traceparent).substr(3, 32);
+    for (char c : id) {
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+    }
+    return id;
+  }
 };
 
 /// What travels with one request from the transport inward.
 struct RequestScope {
   CallerPtr caller = Caller::local_user();  ///< never null
-  TraceContext trace;
+  TraceContext trace{};
+  std::string session_id{};                     ///< the MCP session (session-era HTTP), empty otherwise
+  std::string_view network_transport = "pipe";  ///< "pipe" (stdio) or "tcp" (HTTP)
 };
 
 inline std::shared_ptr<const Caller> Caller::local_user() {

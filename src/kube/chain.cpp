@@ -92,4 +92,29 @@ std::shared_ptr<RequestDecorator> user_agent(std::string agent) {
   return std::make_shared<StaticHeaders>(std::move(h));
 }
 
+namespace {
+
+class AllObservers final : public TransportObserver {
+ public:
+  explicit AllObservers(std::vector<std::shared_ptr<TransportObserver>> all) : all_(std::move(all)) {}
+  void on_start(RequestEvent& event, const CallContext& cc) override {
+    for (const auto& o : all_) o->on_start(event, cc);
+  }
+  void on_request(const RequestEvent& event, const CallContext& cc) override {
+    for (const auto& o : all_) o->on_request(event, cc);
+  }
+
+ private:
+  std::vector<std::shared_ptr<TransportObserver>> all_;
+};
+
+}  // namespace
+
+std::shared_ptr<TransportObserver> observe_all(std::vector<std::shared_ptr<TransportObserver>> observers) {
+  std::erase(observers, nullptr);
+  if (observers.empty()) return nullptr;
+  if (observers.size() == 1) return observers.front();
+  return std::make_shared<AllObservers>(std::move(observers));
+}
+
 }  // namespace mcpk::kube

@@ -71,13 +71,25 @@ struct RequestEvent {
   int attempts = 1;             ///< 1 + retries (429/503, 401 re-authentication, stale connection)
   Clock::duration throttled{};  ///< time spent waiting for the client-side rate limiter
   Clock::duration duration{};   ///< the whole request, waits and retries included
+  std::string_view context;     ///< the kubeconfig context (or cluster) the transport serves
+  bool impersonated = false;    ///< the request carried Impersonate-* headers
+  /// Headers an observer asked every attempt to carry (on_start): the trace context.
+  Headers propagate;
 };
 
 /// Metrics and tracing hook in here (one per cluster); called on the io thread, must not block.
 class TransportObserver {
  public:
   virtual ~TransportObserver() = default;
+  /// Before the first attempt: may add headers to `event.propagate` (traceparent).
+  virtual void on_start(RequestEvent& event, const CallContext& cc) {
+    (void)event;
+    (void)cc;
+  }
   virtual void on_request(const RequestEvent& event, const CallContext& cc) = 0;
 };
+
+/// Several observers as one (metrics and tracing), called in order.
+std::shared_ptr<TransportObserver> observe_all(std::vector<std::shared_ptr<TransportObserver>> observers);
 
 }  // namespace mcpk::kube

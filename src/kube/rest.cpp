@@ -62,12 +62,24 @@ Task<Result<void>> RestTransport::throttle(const CallContext& cc, Clock::duratio
   co_return co_await sleep_for(executor(), *wait, cc.cancel, "waiting for the client-side rate limiter (--qps-limit)");
 }
 
-Task<Result<Headers>> RestTransport::decorate(const CallContext& cc) {
+Task<Result<Headers>> RestTransport::decorate(RequestEvent& event, const CallContext& cc) {
   Headers headers;
   for (const auto& d : parts_.decorators) {
     if (auto ok = co_await d->decorate(headers, cc); !ok) co_return std::unexpected(ok.error());
   }
+  event.impersonated = std::ranges::any_of(headers, [](const auto& h) { return h.first.starts_with("Impersonate-"); });
+  headers.insert(headers.end(), event.propagate.begin(), event.propagate.end());
   co_return headers;
+}
+
+RequestEvent RestTransport::start_event(std::string_view method, std::string_view target, const CallContext& cc) {
+  RequestEvent event;
+  event.method = method;
+  event.target = target;
+  event.endpoint = endpoint();
+  event.context = config_.context;
+  if (parts_.observer) parts_.observer->on_start(event, cc);
+  return event;
 }
 
 void RestTransport::observe(const RequestEvent& event, const CallContext& cc) const {
@@ -76,10 +88,7 @@ void RestTransport::observe(const RequestEvent& event, const CallContext& cc) co
 
 Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, const CallContext& cc) {
   const auto started = Clock::now();
-  RequestEvent event;
-  event.method = request.method;
-  event.target = request.target;
-  event.endpoint = endpoint();
+  auto event = start_event(request.method, request.target, cc);
   event.attempts = 0;
   auto finish = [&](Result<HttpResponse> r) {
     event.duration = Clock::now() - started;
@@ -97,7 +106,7 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, const CallCo
     if (!request.probe) {
       if (auto ok = co_await throttle(cc, event.throttled); !ok) co_return finish(std::unexpected(ok.error()));
     }
-    auto headers = co_await decorate(cc);
+    auto headers = co_await decorate(event, cc);
     if (!headers) co_return finish(std::unexpected(headers.error()));
     ++event.attempts;
     auto res = co_await parts_.pool->exchange(request, *headers, cc.deadline, cc.cancel, event.attempts);
@@ -131,10 +140,7 @@ Task<Result<std::unique_ptr<WebSocket>>> RestTransport::websocket(std::string ta
                                                                   std::vector<std::string> protocols,
                                                                   const CallContext& cc) {
   const auto started = Clock::now();
-  RequestEvent event;
-  event.method = "CONNECT";
-  event.target = target;
-  event.endpoint = endpoint();
+  auto event = start_event("CONNECT", target, cc);
   auto finish = [&](Result<std::unique_ptr<WebSocket>> r) {
     event.duration = Clock::now() - started;
     if (r) {
@@ -146,7 +152,7 @@ Task<Result<std::unique_ptr<WebSocket>>> RestTransport::websocket(std::string ta
     return r;
   };
   if (auto ok = co_await throttle(cc, event.throttled); !ok) co_return finish(std::unexpected(ok.error()));
-  auto headers = co_await decorate(cc);
+  auto headers = co_await decorate(event, cc);
   if (!headers) co_return finish(std::unexpected(headers.error()));
   auto ws = co_await parts_.pool->upgrade(target, std::move(protocols), std::move(*headers), cc.deadline, cc.cancel,
                                           config_.context);

@@ -123,7 +123,8 @@ class RestTransport {
 
  private:
   Task<Result<void>> throttle(const CallContext& cc, Clock::duration& waited);
-  Task<Result<Headers>> decorate(const CallContext& cc);
+  Task<Result<Headers>> decorate(RequestEvent& event, const CallContext& cc);
+  RequestEvent start_event(std::string_view method, std::string_view target, const CallContext& cc);
   void observe(const RequestEvent& event, const CallContext& cc) const;
 
   Parts parts_;

@@ -26,6 +26,12 @@
 namespace mcpk::kube {
 namespace {
 
+RequestScope scope_of(CallerPtr caller) {
+  RequestScope scope;
+  scope.caller = std::move(caller);
+  return scope;
+}
+
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = net::ssl;
@@ -218,7 +224,7 @@ TEST(KubeTransport, ImpersonationExtrasAndTheCallersBearer) {
     auto caller = std::make_shared<Caller>();
     caller->key = "idp#bob";
     caller->credential = std::make_shared<Token>();
-    const auto with = call(RequestScope{.caller = caller, .trace = {}});
+    const auto with = call(scope_of(caller));
     auto r = co_await (*t)->send(get("/api"), with);
     EXPECT_TRUE(r && r->status == 200);
     const auto without = call();  // the local user has no bearer: refused before sending
@@ -351,8 +357,8 @@ TEST(ClientSource, EachCallerGetsItsOwnClientAndChangedGroupsANewOne) {
   bob->key = "idp#bob";
   run(io, [&]() -> Task<void> {
     const auto local_cc = call();
-    const auto alice_cc = call(RequestScope{.caller = alice, .trace = {}});
-    const auto bob_cc = call(RequestScope{.caller = bob, .trace = {}});
+    const auto alice_cc = call(scope_of(alice));
+    const auto bob_cc = call(scope_of(bob));
     auto l1 = co_await source.client("", local_cc);
     auto l2 = co_await source.client("", local_cc);
     auto a1 = co_await source.client("", alice_cc);
@@ -365,7 +371,7 @@ TEST(ClientSource, EachCallerGetsItsOwnClientAndChangedGroupsANewOne) {
     EXPECT_EQ(&(*a1)->cluster(), &(*b1)->cluster());  // one cluster, shared
     auto regrouped = std::make_shared<Caller>(*alice);
     regrouped->groups = {"dev", "admins"};
-    const auto regrouped_cc = call(RequestScope{.caller = regrouped, .trace = {}});
+    const auto regrouped_cc = call(scope_of(regrouped));
     auto a2 = co_await source.client("", regrouped_cc);
     EXPECT_TRUE(a2 && a2->get() != a1->get());
   });

@@ -198,10 +198,35 @@ Task<std::optional<json::object>> Session::handle_text(std::string_view text, Se
 
 Task<std::optional<json::object>> Session::handle(jsonrpc::Message message, Send related, RequestScope scope) {
   if (auto* req = std::get_if<jsonrpc::Request>(&message)) {
-    co_return co_await dispatch(std::move(*req), std::move(related), std::move(scope));
+    const auto& middleware = server_.options().request_middleware;
+    if (!middleware) co_return co_await dispatch(std::move(*req), std::move(related), std::move(scope));
+    const RequestInfo info = describe(*req);
+    // Named, not a temporary of the co_await below (the g++ 12 trap of core/async.hpp).
+    const RequestNext next = [this, req, &related](RequestScope inner) -> Task<std::optional<json::object>> {
+      co_return co_await dispatch(std::move(*req), std::move(related), std::move(inner));
+    };
+    co_return co_await middleware(info, std::move(scope), next);
   }
   if (auto* n = std::get_if<jsonrpc::Notification>(&message)) on_notification(*n);
   co_return std::nullopt;  // responses: we send no requests, so there is nothing to match
+}
+
+RequestInfo Session::describe(const jsonrpc::Request& req) const {
+  RequestInfo info{.method = req.method, .id = req.id};
+  if (req.method == "tools/call") info.target = clip(string_or(req.params, "name"), 128);
+  const auto* meta = find_object(req.params, "_meta");
+  if (const auto* v = meta ? find(*meta, kMetaVersion) : nullptr; v && v->is_string()) {
+    info.protocol_version = clip(v->get_string(), 32);
+  } else if (req.method == "initialize") {
+    info.protocol_version = clip(string_or(req.params, "protocolVersion"), 32);
+  } else {
+    info.protocol_version = legacy_version_;
+  }
+  if (meta) {
+    info.traceparent = clip(string_or(*meta, "traceparent"), 64);
+    info.tracestate = clip(string_or(*meta, "tracestate"), 512);
+  }
+  return info;
 }
 
 void Session::on_notification(const jsonrpc::Notification& n) {

@@ -47,9 +47,26 @@ using ToolFilter = std::function<bool(const ToolSpec&)>;
 /// run the rest of the chain and the tool, or answer without it (a refusal).
 using ToolMiddleware = std::function<Task<ToolResult>(ToolContext&, const ToolSpec&, const ToolHandler& next)>;
 
+/// What the request middleware learns of one JSON-RPC request before it runs.
+struct RequestInfo {
+  std::string method{};
+  json::value id{};
+  std::string target{};            ///< tools/call: the tool's name (as sent, cut to 128 bytes)
+  std::string protocol_version{};  ///< _meta's (stateless era), else the session's (or initialize's request)
+  std::string traceparent{};       ///< params._meta.traceparent / tracestate, as sent (bounded)
+  std::string tracestate{};
+};
+/// Runs the request with the scope it is given (the middleware may put its own trace context in).
+using RequestNext = std::function<Task<std::optional<json::object>>(RequestScope scope)>;
+/// Wraps every JSON-RPC request a session handles (tracing); sees the response, or nullopt
+/// when none is sent (a cancelled call).
+using RequestMiddleware =
+    std::function<Task<std::optional<json::object>>(const RequestInfo&, RequestScope, const RequestNext& next)>;
+
 struct ServerOptions {
   ToolFilter visible;                      ///< null = all tools visible
   std::vector<ToolMiddleware> middleware;  ///< outermost first; empty = call the tool directly
+  RequestMiddleware request_middleware;    ///< null: none
   std::chrono::milliseconds tool_timeout{30'000};
   std::size_t page_size = 100;  ///< tools/list page size
   /// maxLength given to every string in an input schema that declares none (names, namespaces,
@@ -151,6 +168,7 @@ class Session {
   };
   static const std::map<std::string, Method, std::less<>>& methods();
   Task<std::optional<json::object>> dispatch(jsonrpc::Request request, Send related, RequestScope scope);
+  RequestInfo describe(const jsonrpc::Request& request) const;
   json::object initialize(const jsonrpc::Request& request);
   json::object discover(bool modern) const;
   std::optional<json::object> list_tools(const jsonrpc::Request& request, bool modern) const;

@@ -7,23 +7,13 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "mcp/server.hpp"
+#include "mcp/tool_test_support.hpp"
 
 namespace mcpk::mcp {
 namespace {
 
 const json::object kModernMeta{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
                                {"io.modelcontextprotocol/clientCapabilities", json::object{}}};
-
-ToolSpec read_only_tool(std::string name, ToolHandler handler) {
-  return ToolSpec{.name = std::move(name),
-                  .title = "",
-                  .description = "",
-                  .input_schema = json::object{{"type", "object"}},
-                  .output_schema = std::nullopt,
-                  .annotations = {.read_only = true},
-                  .operation = "get",
-                  .handler = std::move(handler)};
-}
 
 // A server with "whoami" (answers the caller's key) and "wait" (sleeps until cancelled).
 Server make_server(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {

@@ -79,6 +79,12 @@ struct Metrics::Impl {
       prom::BuildGauge().Name("mcp_client_cache_entries").Help("Clients cached").Register(registry);
   prom::Family<prom::Gauge>& sessions =
       prom::BuildGauge().Name("mcp_sessions_open").Help("MCP sessions open (and stateless callers)").Register(registry);
+  prom::Family<prom::Counter>& spans = prom::BuildCounter()
+                                           .Name("mcp_trace_spans_total")
+                                           .Help(
+                                               "Trace spans by outcome: exported, dropped (queue full), failed "
+                                               "(export failed)")
+                                           .Register(registry);
   prom::Family<prom::Gauge>& build_info =
       prom::BuildGauge().Name("mcp_kubernetes_build_info").Help("Build information (always 1)").Register(registry);
 
@@ -102,6 +108,7 @@ Metrics::Metrics(MetricsInfo info) : impl_(std::make_unique<Impl>()) {
   d.cache_hits.Add({});
   d.cache_misses.Add({});
   d.cache_evictions.Add({});
+  for (const auto* outcome : {"exported", "dropped", "failed"}) d.spans.Add({{"outcome", outcome}});
 }
 
 Metrics::~Metrics() = default;
@@ -157,6 +164,9 @@ std::string Metrics::expose() {
   Impl::advance(d.cache_hits.Add({}), now.client_cache_hits, d.last.client_cache_hits);
   Impl::advance(d.cache_misses.Add({}), now.client_cache_misses, d.last.client_cache_misses);
   Impl::advance(d.cache_evictions.Add({}), now.client_cache_evictions, d.last.client_cache_evictions);
+  Impl::advance(d.spans.Add({{"outcome", "exported"}}), now.spans_exported, d.last.spans_exported);
+  Impl::advance(d.spans.Add({{"outcome", "dropped"}}), now.spans_dropped, d.last.spans_dropped);
+  Impl::advance(d.spans.Add({{"outcome", "failed"}}), now.spans_failed, d.last.spans_failed);
   return prom::TextSerializer().Serialize(d.registry.Collect());
 }
 

@@ -52,6 +52,7 @@ class Metrics {
     std::size_t port_forwards = 0;
     std::size_t client_cache_entries = 0;
     std::uint64_t client_cache_hits = 0, client_cache_misses = 0, client_cache_evictions = 0;
+    std::uint64_t spans_exported = 0, spans_dropped = 0, spans_failed = 0;  ///< tracing's batch processor
   };
   using Collect = std::function<void(Snapshot&)>;
   void on_collect(Collect collect);

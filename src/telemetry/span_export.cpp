@@ -1,5 +1,7 @@
 #include "telemetry/span_export.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -103,12 +105,32 @@ BatchSpanProcessor::BatchSpanProcessor(net::any_io_executor executor, Resource r
       wake_(executor) {}
 
 void BatchSpanProcessor::add(SpanData span) {
-  if (stopping_ || queue_.size() >= options_.max_queue) {
-    ++stats_.dropped;
-    return;
+  bool wake = false;
+  {
+    const std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= options_.max_queue) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    queue_.push_back(std::move(span));
+    // A full batch goes now: wake the loop (once) on its own executor.
+    if (queue_.size() >= options_.max_batch && !wake_posted_) wake = wake_posted_ = true;
   }
-  queue_.push_back(std::move(span));
-  if (queue_.size() >= options_.max_batch) wake_.cancel();  // a full batch goes now
+  if (wake) {
+    net::post(wake_.get_executor(), [self = shared_from_this()] {
+      {
+        const std::lock_guard lock(self->mutex_);
+        self->wake_posted_ = false;
+      }
+      self->wake_.cancel();
+    });
+  }
+}
+
+BatchSpanProcessor::Stats BatchSpanProcessor::stats() const {
+  return {.exported = exported_.load(std::memory_order_relaxed),
+          .dropped = dropped_.load(std::memory_order_relaxed),
+          .failed = failed_.load(std::memory_order_relaxed)};
 }
 
 void BatchSpanProcessor::start() {
@@ -117,31 +139,51 @@ void BatchSpanProcessor::start() {
   net::co_spawn(wake_.get_executor(), loop(), net::detached);
 }
 
+std::vector<SpanData> BatchSpanProcessor::take_batch() {
+  const std::lock_guard lock(mutex_);
+  const auto n = std::min(queue_.size(), options_.max_batch);
+  std::vector<SpanData> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  return batch;
+}
+
 Task<void> BatchSpanProcessor::loop() {
   auto self = shared_from_this();
-  while (!stopping_) {
-    if (queue_.size() < options_.max_batch) {
+  for (;;) {
+    std::size_t queued = 0;
+    bool stopping = false;
+    {
+      const std::lock_guard lock(mutex_);
+      queued = queue_.size();
+      stopping = stopping_;
+    }
+    if (stopping) break;
+    if (queued < options_.max_batch) {
       wake_.expires_after(options_.delay);
       co_await wake_.async_wait(use_tuple);
     }
-    if (stopping_) break;
+    {
+      const std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
     co_await export_some();
   }
   running_ = false;
 }
 
 Task<void> BatchSpanProcessor::export_some() {
-  if (exporting_ || queue_.empty()) co_return;
+  if (exporting_) co_return;
+  auto batch = take_batch();
+  if (batch.empty()) co_return;
   exporting_ = true;
-  const auto n = std::min(queue_.size(), options_.max_batch);
-  std::vector<SpanData> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
-  queue_.erase(queue_.begin(), queue_.begin() + n);
+  const auto n = batch.size();
   auto body = encode_traces(resource_, scope_, batch);
+  batch = {};
   auto sent = co_await exporter_->send(std::move(body));
   if (sent) {
-    stats_.exported += n;
+    exported_.fetch_add(n, std::memory_order_relaxed);
   } else {
-    stats_.failed += n;
+    failed_.fetch_add(n, std::memory_order_relaxed);
     spdlog::warn("tracing: {} spans not exported to {}: {}", n, exporter_->describe(), sent.error().message);
   }
   exporting_ = false;
@@ -149,10 +191,19 @@ Task<void> BatchSpanProcessor::export_some() {
 
 Task<void> BatchSpanProcessor::shutdown() {
   auto self = shared_from_this();
-  stopping_ = true;
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
   wake_.cancel();
   net::steady_timer pause(wake_.get_executor());
-  while (!queue_.empty() || exporting_) {
+  for (;;) {
+    bool empty = false;
+    {
+      const std::lock_guard lock(mutex_);
+      empty = queue_.empty();
+    }
+    if (empty && !exporting_) break;
     if (exporting_) {  // the loop's export in flight ends within the exporter's timeout
       pause.expires_after(std::chrono::milliseconds(10));
       co_await pause.async_wait(use_tuple);

@@ -7,6 +7,7 @@
 /// stderr under the stdio transport), one OTLP JSON document per line.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -14,8 +15,10 @@
 #include <cstdio>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/async.hpp"
 #include "core/error.hpp"
@@ -50,12 +53,15 @@ struct BatchOptions {
   std::chrono::milliseconds delay{5000};
 };
 
+/// The export loop runs on `executor`, which may be another thread's (serve runs it on a
+/// telemetry thread, so that encoding and sending never take the I/O thread's time): `add` and
+/// `stats` may be called from any thread; `start` and `shutdown` run on the executor.
 class BatchSpanProcessor : public std::enable_shared_from_this<BatchSpanProcessor> {
  public:
   BatchSpanProcessor(net::any_io_executor executor, Resource resource, Scope scope,
                      std::unique_ptr<SpanExporter> exporter, BatchOptions options = {});
 
-  /// Queues a finished span (on the I/O thread; never blocks, never fails the caller).
+  /// Queues a finished span (never blocks on I/O, never fails the caller).
   void add(SpanData span);
   /// Starts the export loop.
   void start();
@@ -67,21 +73,25 @@ class BatchSpanProcessor : public std::enable_shared_from_this<BatchSpanProcesso
     std::uint64_t dropped = 0;   ///< spans lost to a full queue
     std::uint64_t failed = 0;    ///< spans in batches whose export failed
   };
-  Stats stats() const { return stats_; }
+  Stats stats() const;
   const SpanExporter& exporter() const { return *exporter_; }
 
  private:
   Task<void> loop();
   Task<void> export_some();
+  std::vector<SpanData> take_batch();
 
   Resource resource_;
   Scope scope_;
   std::unique_ptr<SpanExporter> exporter_;
   BatchOptions options_;
+  net::steady_timer wake_;  ///< touched on the executor only
+
+  mutable std::mutex mutex_;  ///< guards queue_, stopping_ and wake_posted_
   std::deque<SpanData> queue_;
-  net::steady_timer wake_;
-  bool stopping_ = false, running_ = false, exporting_ = false;
-  Stats stats_;
+  bool stopping_ = false, wake_posted_ = false;
+  bool running_ = false, exporting_ = false;  ///< the executor's
+  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_{0};
 };
 
 }  // namespace mcpk::telemetry

@@ -181,16 +181,19 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
     for (auto key : {"name", "podName", "serviceName"}) {
       if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
     }
+    // The trace the call ran under (tracing on, or the caller's traceparent), to find its spans.
+    const auto trace_id = ctx.scope().trace.trace_id();
+    const std::string trace = trace_id.empty() ? std::string() : fmt::format(" trace_id={}", trace_id);
     // Every value from the caller goes through log_field: no argument can forge a log line.
     if (mutating || refused) {
-      spdlog::info("audit tool={} user={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}",
+      spdlog::info("audit tool={} user={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}{}",
                    tool.name, log_field(ctx.caller().display()), log_field(context),
                    log_field(string_or(a, "namespace")), log_field(target), env.settings->policy.dry_run(), outcome,
-                   ms.count());
+                   ms.count(), trace);
     } else {
-      spdlog::debug("call tool={} user={} context={} namespace={} target={} outcome={} duration_ms={}", tool.name,
+      spdlog::debug("call tool={} user={} context={} namespace={} target={} outcome={} duration_ms={}{}", tool.name,
                     log_field(ctx.caller().display()), log_field(context), log_field(string_or(a, "namespace")),
-                    log_field(target), outcome, ms.count());
+                    log_field(target), outcome, ms.count(), trace);
     }
     co_return result;
   };

@@ -194,6 +194,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       Request req = parser.release();
       const std::string target(req.target());
       Exchange x{.req = req, .path = target.substr(0, target.find('?')), .peer = peer};
+      x.scope.network_transport = "tcp";
+      // The caller's trace context, as sent (bounded); tracing, when on, validates it.
+      x.scope.trace.traceparent = std::string(req["traceparent"].substr(0, 64));
+      x.scope.trace.tracestate = std::string(req["tracestate"].substr(0, 512));
       Reply reply;
       try {
         reply = co_await router.dispatch(x);

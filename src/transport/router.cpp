@@ -55,6 +55,8 @@ Task<Reply> Router::route(Exchange& x) const {
 
 Task<Reply> Router::dispatch(Exchange& exchange) const {
   if (!entry_) co_return co_await route(exchange);  // no global middleware
+  // The global middleware (metrics, tracing) names the request by its route from the start.
+  if (const Route* r = match(exchange.path)) exchange.route = r->pattern;
   co_return co_await entry_(exchange);
 }
 

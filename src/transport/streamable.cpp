@@ -329,6 +329,7 @@ struct StreamableEndpoint::Impl : std::enable_shared_from_this<Impl> {
     const bool resumable = request && request->method == "tools/call";
     auto out = std::make_shared<SseStream>(io.get_executor(), resumable ? entry->next_stream++ : 0, resumable);
     if (resumable) entry->streams.emplace(out->id(), out);
+    x.scope.session_id = id;
     auto call = run_call(entry->session, std::move(*parsed), x.scope, out);
     net::co_spawn(io, std::move(call), net::detached);
     auto reply = co_await answer(req, out, wants_sse, http::status::ok);

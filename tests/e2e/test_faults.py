@@ -34,6 +34,7 @@ class FakeApiServer:
 
         fake = self
         self.storm_hits = 0
+        self.traceparents = []  # (path, the traceparent header) of every GET
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -43,6 +44,7 @@ class FakeApiServer:
 
             def do_GET(self):
                 path = self.path.split("?")[0]
+                fake.traceparents.append((path, self.headers.get("traceparent")))
                 if path in stall:
                     time.sleep(5)  # longer than the tests' --tool-timeout
                 if path == "/apis" and slow_groups:
@@ -133,12 +135,12 @@ class FakeApiServer:
 
 
 @contextlib.contextmanager
-def served_by(cluster, tmp_path, *flags, **fake_options):
+def served_by(cluster, tmp_path, *flags, env=None, **fake_options):
     """The server (stdio, initialized) with a fake API server as its cluster."""
     fake = FakeApiServer(cluster, **fake_options)
     s = None
     try:
-        s = Raw(tls_variant(cluster, tmp_path, server=fake.url), *flags)
+        s = Raw(tls_variant(cluster, tmp_path, server=fake.url), *flags, env=env)
         s.fake = fake
         s.initialize()
         yield s

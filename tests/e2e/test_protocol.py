@@ -17,8 +17,9 @@ MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
 class Raw:
     """The server as a subprocess, one JSON message per line."""
 
-    def __init__(self, kubeconfig, *flags):
-        env = {"KUBECONFIG": kubeconfig, "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
+    def __init__(self, kubeconfig, *flags, env=None):
+        env = {"KUBECONFIG": kubeconfig, "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"),
+               **(env or {})}
         self.p = subprocess.Popen([BIN, "serve", *flags], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=env, text=True, bufsize=1)
         # A reader thread, not select(): several lines arriving at once sit in Python's buffer,
