@@ -243,10 +243,6 @@ std::vector<std::string> unsupported_features(const ServeOptions& o) {
     out.push_back(flag + ": its feature has not landed yet");
   }
   if (o.capi.enable) out.push_back("--enable-capi: Cluster API federation is not yet supported");
-  if (o.telemetry.metrics_exporter != "prometheus") {
-    out.push_back(fmt::format("METRICS_EXPORTER={}: its feature has not landed yet (prometheus has)",
-                              o.telemetry.metrics_exporter));
-  }
   return out;
 }
 

@@ -107,10 +107,12 @@ struct TelemetryOptions {
   double traces_sampler_ratio = 1.0;            ///< OTEL_TRACES_SAMPLER_ARG (parent-based ratio)
   /// Whether spans are made and exported (INSTRUMENTATION_ENABLED=false turns them off too).
   bool tracing() const { return instrumentation_enabled && tracing_exporter != "none"; }
-  /// Whether /metrics is served: on with streamable-http unless turned off; with stdio (one
-  /// process per client on a laptop) only when --metrics-addr is given.
-  bool serve_metrics(std::string_view transport) const {
-    return metrics_enabled && instrumentation_enabled && (transport != "stdio" || metrics_addr_given);
+  /// Whether metrics are kept (and served or pushed): on with streamable-http unless turned off;
+  /// with stdio (one process per client on a laptop) only when --metrics-addr or another
+  /// exporter than prometheus is asked for.
+  bool metrics(std::string_view transport) const {
+    return metrics_enabled && instrumentation_enabled &&
+           (transport != "stdio" || metrics_addr_given || metrics_exporter != "prometheus");
   }
 };
 

@@ -103,12 +103,13 @@ int run_serve(const ServeOptions& options) {
   // Metrics are fed from the seams: each cluster's transport observer, the tool middleware and
   // the HTTP middleware; they are served on a listener of their own.
   std::shared_ptr<telemetry::Metrics> metrics;
-  if (options.telemetry.serve_metrics(options.http.transport)) {
+  if (options.telemetry.metrics(options.http.transport)) {
     metrics = std::make_shared<telemetry::Metrics>(
         telemetry::MetricsInfo{.version = version(), .transport = options.http.transport});
   }
   // Traces: a span per HTTP request, per MCP request and per Kubernetes request (TRACING_EXPORTER).
-  auto made_tracing = make_tracing(options, [](const char* name) -> const char* { return std::getenv(name); });
+  const Getenv getenv_of_process = [](const char* name) -> const char* { return std::getenv(name); };
+  auto made_tracing = make_tracing(options, getenv_of_process);
   if (!made_tracing) {
     spdlog::error("{}", made_tracing.error().message);
     return 2;
@@ -185,14 +186,14 @@ int run_serve(const ServeOptions& options) {
   transport::Router router;
   std::shared_ptr<transport::StreamableEndpoint> endpoint;
   std::shared_ptr<auth::AuthServer> oauth;
-  std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  std::unique_ptr<MetricsOutput> metrics_output;
   if (metrics) {
-    auto listening = MetricsEndpoint::listen(io, options.telemetry, metrics);
-    if (!listening) {
-      spdlog::error("{}", listening.error().message);
+    auto made = MetricsOutput::make(io, options, metrics, getenv_of_process);
+    if (!made) {
+      spdlog::error("{}", made.error().message);
       return 2;
     }
-    metrics_endpoint = std::move(*listening);
+    metrics_output = std::move(*made);
     metrics->on_collect([&endpoint, &clients, &tracing](telemetry::Metrics::Snapshot& s) {
       s.sessions_open = endpoint ? endpoint->sessions() : 1;
       s.port_forwards = kube::PortForward::open_count();
@@ -208,7 +209,7 @@ int run_serve(const ServeOptions& options) {
         s.spans_failed = spans.failed;
       }
     });
-    net::co_spawn(io, metrics_endpoint->run(), on_done);
+    metrics_output->start(on_done);
   }
   if (options.http.transport == "streamable-http") {
     auto addr = transport::parse_listen_address(options.http.http_addr);
@@ -268,7 +269,7 @@ int run_serve(const ServeOptions& options) {
     net::co_spawn(io, stdio->run(), [&](std::exception_ptr e) {
       on_done(e);
       signals.cancel();
-      if (metrics_endpoint) metrics_endpoint->stop();  // end of input ends the process
+      if (metrics_output) metrics_output->stop();  // end of input ends the process
     });
   }
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -276,7 +277,7 @@ int run_serve(const ServeOptions& options) {
     spdlog::info("received signal {}, shutting down", sig);
     if (stdio) stdio->stop();
     if (http) http->stop();
-    if (metrics_endpoint) metrics_endpoint->stop();
+    if (metrics_output) metrics_output->stop();
   });
   if (tracing) tracing->run();
   io.run();

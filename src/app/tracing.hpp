@@ -9,12 +9,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
 
 #include "app/options.hpp"
+#include "app/otel_env.hpp"
 #include "core/error.hpp"
 #include "telemetry/span_export.hpp"
 #include "telemetry/tracer.hpp"
@@ -43,9 +43,7 @@ class Tracing {
   std::thread thread_;
 };
 
-/// Reads the environment through `getenv` (tests pass their own). Null when tracing is off; an
-/// error names the setting that is wrong.
-using Getenv = std::function<const char*(const char*)>;
+/// Null when tracing is off; an error names the setting that is wrong.
 Result<std::unique_ptr<Tracing>> make_tracing(const ServeOptions& options, const Getenv& getenv);
 
 }  // namespace mcpk::app

@@ -154,7 +154,9 @@ void Metrics::downstream_auth(std::string_view result) {
 
 void Metrics::on_collect(Collect collect) { impl_->collects.push_back(std::move(collect)); }
 
-std::string Metrics::expose() {
+std::string Metrics::expose() { return prom::TextSerializer().Serialize(collect()); }
+
+std::vector<prom::MetricFamily> Metrics::collect() {
   auto& d = *impl_;
   Snapshot now{};
   for (const auto& c : d.collects) c(now);
@@ -167,7 +169,7 @@ std::string Metrics::expose() {
   Impl::advance(d.spans.Add({{"outcome", "exported"}}), now.spans_exported, d.last.spans_exported);
   Impl::advance(d.spans.Add({{"outcome", "dropped"}}), now.spans_dropped, d.last.spans_dropped);
   Impl::advance(d.spans.Add({{"outcome", "failed"}}), now.spans_failed, d.last.spans_failed);
-  return prom::TextSerializer().Serialize(d.registry.Collect());
+  return d.registry.Collect();
 }
 
 }  // namespace mcpk::telemetry

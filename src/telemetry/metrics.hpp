@@ -16,6 +16,10 @@
 #include <string_view>
 #include <vector>
 
+namespace prometheus {
+struct MetricFamily;
+}
+
 namespace mcpk::telemetry {
 
 /// The reference's duration buckets, in seconds.
@@ -59,6 +63,8 @@ class Metrics {
 
   /// The Prometheus text exposition format (version 0.0.4).
   std::string expose();
+  /// The same values as families, for the other exporters (OTLP, stdout).
+  std::vector<prometheus::MetricFamily> collect();
 
  private:
   struct Impl;

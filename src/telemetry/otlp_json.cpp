@@ -18,6 +18,27 @@ void quoted(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// Writes each item with `write(out, item)`, comma-separated.
+template <class Range, class Write>
+void separated(std::string& out, const Range& items, Write write) {
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    write(out, item);
+  }
+}
+
+void scope_object(std::string& out, const Scope& scope) {
+  out += "{\"name\":";
+  quoted(out, scope.name);
+  if (!scope.version.empty()) {
+    out += ",\"version\":";
+    quoted(out, scope.version);
+  }
+  out += '}';
+}
+
 void any_value(std::string& out, const AttributeValue& v) {
   std::visit(
       [&out](const auto& x) {
@@ -46,16 +67,13 @@ void any_value(std::string& out, const AttributeValue& v) {
 
 void attributes(std::string& out, const Attributes& attrs) {
   out += '[';
-  bool first = true;
-  for (const auto& a : attrs) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"key\":";
-    quoted(out, a.key);
-    out += ",\"value\":";
-    any_value(out, a.value);
-    out += '}';
-  }
+  separated(out, attrs, [](std::string& o, const Attribute& a) {
+    o += "{\"key\":";
+    quoted(o, a.key);
+    o += ",\"value\":";
+    any_value(o, a.value);
+    o += '}';
+  });
   out += ']';
 }
 
@@ -87,28 +105,81 @@ void span(std::string& out, const SpanData& s) {
   out += '}';
 }
 
-}  // namespace
+void point_head(std::string& out, const MetricPoint& p, std::string_view times) {
+  out += '{';
+  if (!p.attributes.empty()) {
+    out += "\"attributes\":";
+    attributes(out, p.attributes);
+    out += ',';
+  }
+  out += times;
+}
 
-std::string encode_traces(const Resource& resource, const Scope& scope, std::span<const SpanData> spans) {
+void metric(std::string& out, const MetricData& m, std::string_view times) {
+  auto it = std::back_inserter(out);
+  out += "{\"name\":";
+  quoted(out, m.name);
+  if (!m.description.empty()) {
+    out += ",\"description\":";
+    quoted(out, m.description);
+  }
+  if (!m.unit.empty()) {
+    out += ",\"unit\":";
+    quoted(out, m.unit);
+  }
+  static constexpr std::string_view kKeys[] = {"sum", "gauge", "histogram"};
+  fmt::format_to(it, ",\"{}\":{{\"dataPoints\":[", kKeys[static_cast<int>(m.kind)]);
+  separated(out, m.points, [&m, times](std::string& o, const MetricPoint& p) {
+    auto to = std::back_inserter(o);
+    point_head(o, p, times);
+    if (m.kind != MetricKind::histogram) {
+      // asDouble: a double, so never a string; non-finite values are not produced by our instruments.
+      fmt::format_to(to, ",\"asDouble\":{}}}", std::isfinite(p.value) ? p.value : 0.0);
+      return;
+    }
+    fmt::format_to(to, ",\"count\":\"{}\",\"sum\":{},\"bucketCounts\":[", p.count, p.sum);  // fixed64: strings
+    separated(o, p.bucket_counts,
+              [](std::string& b, std::uint64_t c) { fmt::format_to(std::back_inserter(b), "\"{}\"", c); });
+    o += "],\"explicitBounds\":[";
+    separated(o, p.bounds, [](std::string& b, double bound) { fmt::format_to(std::back_inserter(b), "{}", bound); });
+    o += "]}";
+  });
+  out += ']';
+  // AGGREGATION_TEMPORALITY_CUMULATIVE = 2
+  if (m.kind == MetricKind::sum) out += ",\"aggregationTemporality\":2,\"isMonotonic\":true";
+  if (m.kind == MetricKind::histogram) out += ",\"aggregationTemporality\":2";
+  out += "}}";
+}
+
+// {"resource<Kind>":[{"resource":{…},"scope<Kind>":[{"scope":{…},"<items>":[…]}]}]}: one resource,
+// one scope, all the items.
+template <class Item, class Write>
+std::string envelope(std::string_view kind, std::string_view items_key, const Resource& resource, const Scope& scope,
+                     std::span<const Item> items, std::size_t bytes_per_item, Write write) {
   std::string out;
-  out.reserve(256 + spans.size() * 768);
-  out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":";
+  out.reserve(256 + items.size() * bytes_per_item);
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{{\"resource{}\":[{{\"resource\":{{\"attributes\":", kind);
   attributes(out, resource.attributes);
-  out += "},\"scopeSpans\":[{\"scope\":{\"name\":";
-  quoted(out, scope.name);
-  if (!scope.version.empty()) {
-    out += ",\"version\":";
-    quoted(out, scope.version);
-  }
-  out += "},\"spans\":[";
-  bool first = true;
-  for (const auto& s : spans) {
-    if (!first) out += ',';
-    first = false;
-    span(out, s);
-  }
+  fmt::format_to(it, "}},\"scope{}\":[{{\"scope\":", kind);
+  scope_object(out, scope);
+  fmt::format_to(it, ",\"{}\":[", items_key);
+  separated(out, items, write);
   out += "]}]}]}";
   return out;
+}
+
+}  // namespace
+
+std::string encode_metrics(const Resource& resource, const Scope& scope, std::span<const MetricData> metrics,
+                           std::uint64_t start_unix_ns, std::uint64_t now_unix_ns) {
+  const auto times = fmt::format("\"startTimeUnixNano\":\"{}\",\"timeUnixNano\":\"{}\"", start_unix_ns, now_unix_ns);
+  return envelope("Metrics", "metrics", resource, scope, metrics, 512,
+                  [&times](std::string& out, const MetricData& m) { metric(out, m, times); });
+}
+
+std::string encode_traces(const Resource& resource, const Scope& scope, std::span<const SpanData> spans) {
+  return envelope("Spans", "spans", resource, scope, spans, 768, span);
 }
 
 }  // namespace mcpk::telemetry

@@ -16,10 +16,10 @@
 namespace mcpk::telemetry {
 namespace {
 
-class OtlpHttpExporter final : public SpanExporter {
+class OtlpHttpExporter final : public OtlpExporter {
  public:
-  OtlpHttpExporter(net::any_io_executor executor, std::string url, std::chrono::milliseconds timeout)
-      : executor_(std::move(executor)), url_(std::move(url)), timeout_(timeout) {}
+  OtlpHttpExporter(net::any_io_executor executor, std::string url, std::chrono::milliseconds timeout, std::string what)
+      : executor_(std::move(executor)), url_(std::move(url)), timeout_(timeout), what_(std::move(what)) {}
 
   Task<Result<void>> send(std::string body) override {
     transport::FetchRequest req;
@@ -30,7 +30,7 @@ class OtlpHttpExporter final : public SpanExporter {
     transport::FetchOptions o;
     o.timeout = timeout_;
     o.max_body = 64 * 1024;
-    o.what = "the OTLP trace export";
+    o.what = what_;
     auto res = co_await transport::fetch(executor_, std::move(req), std::move(o));
     if (!res) co_return std::unexpected(res.error());
     // OTLP/HTTP: 200 is success (a partial success still says how many were rejected).
@@ -46,9 +46,10 @@ class OtlpHttpExporter final : public SpanExporter {
   net::any_io_executor executor_;
   std::string url_;
   std::chrono::milliseconds timeout_;
+  std::string what_;
 };
 
-class StreamExporter final : public SpanExporter {
+class StreamExporter final : public OtlpExporter {
  public:
   StreamExporter(std::FILE* out, std::string name) : out_(out), name_(std::move(name)) {}
   Task<Result<void>> send(std::string body) override {
@@ -67,26 +68,28 @@ class StreamExporter final : public SpanExporter {
 
 }  // namespace
 
-std::unique_ptr<SpanExporter> otlp_http_exporter(net::any_io_executor executor, std::string traces_url,
-                                                 std::chrono::milliseconds timeout) {
-  return std::make_unique<OtlpHttpExporter>(std::move(executor), std::move(traces_url), timeout);
+std::unique_ptr<OtlpExporter> otlp_http_exporter(net::any_io_executor executor, std::string url,
+                                                 std::chrono::milliseconds timeout, std::string what) {
+  return std::make_unique<OtlpHttpExporter>(std::move(executor), std::move(url), timeout, std::move(what));
 }
 
-std::unique_ptr<SpanExporter> stream_exporter(std::FILE* out, std::string name) {
+std::unique_ptr<OtlpExporter> stream_exporter(std::FILE* out, std::string name) {
   return std::make_unique<StreamExporter>(out, std::move(name));
 }
 
-Result<std::string> otlp_traces_url(std::string_view traces_endpoint, std::string_view endpoint) {
+Result<std::string> otlp_url(std::string_view signal_endpoint, std::string_view endpoint, std::string_view signal) {
   std::string url;
-  if (!traces_endpoint.empty()) {
-    url = std::string(traces_endpoint);
+  if (!signal_endpoint.empty()) {
+    url = std::string(signal_endpoint);
   } else {
     url = endpoint.empty() ? std::string("http://localhost:4318") : std::string(endpoint);
     while (url.ends_with('/')) url.pop_back();
-    url += "/v1/traces";
+    url += fmt::format("/v1/{}", signal);
   }
   auto u = boost::urls::parse_absolute_uri(url);
-  const auto which = traces_endpoint.empty() ? "OTEL_EXPORTER_OTLP_ENDPOINT" : "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+  const auto which = signal_endpoint.empty()
+                         ? std::string("OTEL_EXPORTER_OTLP_ENDPOINT")
+                         : fmt::format("OTEL_EXPORTER_OTLP_{}_ENDPOINT", signal == "traces" ? "TRACES" : "METRICS");
   if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) {
     return fail(Errc::invalid_argument,
                 fmt::format("{}: \"{}\" is not an http(s) URL such as http://collector:4318", which, clip(url, 200)));
@@ -97,7 +100,7 @@ Result<std::string> otlp_traces_url(std::string_view traces_endpoint, std::strin
 }
 
 BatchSpanProcessor::BatchSpanProcessor(net::any_io_executor executor, Resource resource, Scope scope,
-                                       std::unique_ptr<SpanExporter> exporter, BatchOptions options)
+                                       std::unique_ptr<OtlpExporter> exporter, BatchOptions options)
     : resource_(std::move(resource)),
       scope_(std::move(scope)),
       exporter_(std::move(exporter)),

@@ -27,25 +27,29 @@
 
 namespace mcpk::telemetry {
 
-/// Where an encoded batch (an OTLP JSON ExportTraceServiceRequest) goes.
-class SpanExporter {
+/// Where an encoded batch (an OTLP JSON ExportTraceServiceRequest or
+/// ExportMetricsServiceRequest) goes.
+class OtlpExporter {
  public:
-  virtual ~SpanExporter() = default;
+  virtual ~OtlpExporter() = default;
   virtual Task<Result<void>> send(std::string body) = 0;
   /// For logs: "OTLP/HTTP http://collector:4318/v1/traces", "stdout".
   virtual std::string describe() const = 0;
 };
 
-/// POSTs to `traces_url` (http or https; the system's CA roots), within `timeout`.
-std::unique_ptr<SpanExporter> otlp_http_exporter(net::any_io_executor executor, std::string traces_url,
-                                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+/// POSTs to `url` (http or https; the system's CA roots), within `timeout`; `what` names the
+/// export in errors ("the OTLP trace export").
+std::unique_ptr<OtlpExporter> otlp_http_exporter(net::any_io_executor executor, std::string url,
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                                 std::string what = "the OTLP trace export");
 /// Writes each batch as one line to `out` (stdout, or stderr when stdout is the MCP stream).
-std::unique_ptr<SpanExporter> stream_exporter(std::FILE* out, std::string name);
+std::unique_ptr<OtlpExporter> stream_exporter(std::FILE* out, std::string name);
 
-/// The OTLP traces URL as the OTLP exporter spec builds it: the signal-specific
-/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
-/// "/v1/traces" appended, else "http://localhost:4318/v1/traces". Must be http(s).
-Result<std::string> otlp_traces_url(std::string_view traces_endpoint, std::string_view endpoint);
+/// An OTLP signal's URL as the OTLP exporter spec builds it: the signal-specific endpoint
+/// (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `..._METRICS_ENDPOINT`) as it is, else
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` with "/v1/<signal>" appended, else
+/// "http://localhost:4318/v1/<signal>". Must be http(s). `signal`: "traces" or "metrics".
+Result<std::string> otlp_url(std::string_view signal_endpoint, std::string_view endpoint, std::string_view signal);
 
 struct BatchOptions {
   std::size_t max_queue = 2048;
@@ -59,7 +63,7 @@ struct BatchOptions {
 class BatchSpanProcessor : public std::enable_shared_from_this<BatchSpanProcessor> {
  public:
   BatchSpanProcessor(net::any_io_executor executor, Resource resource, Scope scope,
-                     std::unique_ptr<SpanExporter> exporter, BatchOptions options = {});
+                     std::unique_ptr<OtlpExporter> exporter, BatchOptions options = {});
 
   /// Queues a finished span (never blocks on I/O, never fails the caller).
   void add(SpanData span);
@@ -74,7 +78,7 @@ class BatchSpanProcessor : public std::enable_shared_from_this<BatchSpanProcesso
     std::uint64_t failed = 0;    ///< spans in batches whose export failed
   };
   Stats stats() const;
-  const SpanExporter& exporter() const { return *exporter_; }
+  const OtlpExporter& exporter() const { return *exporter_; }
 
  private:
   Task<void> loop();
@@ -83,7 +87,7 @@ class BatchSpanProcessor : public std::enable_shared_from_this<BatchSpanProcesso
 
   Resource resource_;
   Scope scope_;
-  std::unique_ptr<SpanExporter> exporter_;
+  std::unique_ptr<OtlpExporter> exporter_;
   BatchOptions options_;
   net::steady_timer wake_;  ///< touched on the executor only
 

@@ -16,7 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class Recorder final : public SpanExporter {
+class Recorder final : public OtlpExporter {
  public:
   explicit Recorder(std::vector<std::string>& bodies, bool ok = true) : bodies_(bodies), ok_(ok) {}
   Task<Result<void>> send(std::string body) override {
@@ -53,13 +53,13 @@ void run(net::io_context& io, F body) {
 }
 
 TEST(OtlpUrl, FollowsTheExporterSpec) {
-  EXPECT_EQ(*otlp_traces_url("", "http://collector:4318"), "http://collector:4318/v1/traces");
-  EXPECT_EQ(*otlp_traces_url("", "https://collector:4318/"), "https://collector:4318/v1/traces");
-  EXPECT_EQ(*otlp_traces_url("http://c:4318/custom", "http://ignored"), "http://c:4318/custom");
-  EXPECT_EQ(*otlp_traces_url("", ""), "http://localhost:4318/v1/traces");
-  EXPECT_FALSE(otlp_traces_url("", "collector:4318"));
-  EXPECT_FALSE(otlp_traces_url("", "ftp://collector"));
-  EXPECT_FALSE(otlp_traces_url("", "http://user:pw@collector:4318"));
+  EXPECT_EQ(*otlp_url("", "http://collector:4318", "traces"), "http://collector:4318/v1/traces");
+  EXPECT_EQ(*otlp_url("", "https://collector:4318/", "traces"), "https://collector:4318/v1/traces");
+  EXPECT_EQ(*otlp_url("http://c:4318/custom", "http://ignored", "traces"), "http://c:4318/custom");
+  EXPECT_EQ(*otlp_url("", "", "traces"), "http://localhost:4318/v1/traces");
+  EXPECT_FALSE(otlp_url("", "collector:4318", "traces"));
+  EXPECT_FALSE(otlp_url("", "ftp://collector", "traces"));
+  EXPECT_FALSE(otlp_url("", "http://user:pw@collector:4318", "traces"));
 }
 
 TEST(BatchSpanProcessor, BatchesBoundsAndFlushesOnShutdown) {

@@ -95,7 +95,10 @@ class ApiTracing final : public kube::TransportObserver {
     a.push_back({"http.request.method", std::string(method)});
     a.push_back({"server.address", std::string(host)});
     a.push_back({"server.port", port});
-    a.push_back({"url.full", clip(fmt::format("{}{}", e.endpoint, e.target), 2048)});
+    // A stream's query holds the command and its arguments (which may hold a password): its
+    // URL is recorded without the query. Other queries (limit, continue, selectors) stay.
+    const auto target = e.method == "CONNECT" ? e.target.substr(0, e.target.find('?')) : e.target;
+    a.push_back({"url.full", clip(fmt::format("{}{}", e.endpoint, target), 2048)});
     if (e.status) a.push_back({"http.response.status_code", std::int64_t{e.status}});
     if (e.attempts > 1) a.push_back({"http.request.resend_count", std::int64_t{e.attempts - 1}});
     if (!api.ns.empty()) a.push_back({"k8s.namespace.name", api.ns});

@@ -2,6 +2,7 @@
 Debian's promtool and scraped by a real Prometheus server queried through its HTTP API; bounded
 labels (no namespaces, object names, users or credentials); their own listener, off when asked."""
 import json
+import os
 import pathlib
 import re
 import socket
@@ -13,6 +14,7 @@ import urllib.request
 import pytest
 
 from conftest import HttpServer, started, run, BIN
+from otlp_support import receiver  # noqa: F401  (fixture)
 from test_callers import tool
 
 NS = "e2e-read"
@@ -176,3 +178,53 @@ def test_stdio_serves_metrics_only_when_asked(cluster):
     r = subprocess.run([BIN, "serve", "--metrics-addr=127.0.0.1:0"], input="", capture_output=True, text=True,
                        timeout=10, env={"KUBECONFIG": cluster.kubeconfig})
     assert "Prometheus metrics on 127.0.0.1:" in r.stderr and r.returncode == 0, r.stderr
+
+
+def latest(points, **labels):
+    """The last exported value of the series whose attributes include `labels`."""
+    found = [p for p in points if all(p["attributes"].get(k) == v for k, v in labels.items())]
+    return found[-1]["value"] if found else None
+
+
+def test_metrics_pushed_over_otlp_reach_a_real_receiver(srv, objects, receiver):
+    s = srv("--denied-namespaces=kube-system",
+            env={"METRICS_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                 "OTEL_METRIC_EXPORT_INTERVAL": "200", "OTEL_SERVICE_NAME": "mcpk-metrics"})
+    assert s.metrics_url is None and "metrics: pushed to OTLP/HTTP (JSON)" in s.log  # no scrape endpoint
+    mixed_run(s)
+    ops = dict(operation="get", cluster_scope="management", discovery_mode="single", cluster_type="management")
+    deadline = time.time() + 10
+    while time.time() < deadline and not (latest(receiver.points("mcp_kubernetes_operations"), status="error", **ops)):
+        time.sleep(0.1)
+    # Counters arrive as cumulative monotonic sums without "_total" (a collector's Prometheus
+    # exporter adds it back), histograms with their buckets, gauges from start-up.
+    points = receiver.points()
+    assert all(p["resource"]["service.name"] == "mcpk-metrics" for p in points)
+    sums = receiver.points("mcp_kubernetes_operations")
+    assert {p["type"] for p in sums} == {"sum"}
+    assert latest(sums, status="success", **ops) >= 1 and latest(sums, status="error", **ops) >= 1
+    assert latest(receiver.points("http_requests"), method="POST", path="/mcp", status="200") >= 5
+    assert latest(receiver.points("mcp_tool_calls"), tool="k8s_list_resources", outcome="refused") == 1
+    hist = receiver.points("mcp_kubernetes_operation_duration_seconds")
+    assert {p["type"] for p in hist} == {"histogram"} and latest(hist, status="success", **ops)["count"] >= 1
+    forwards = receiver.points("active_port_forward_sessions")
+    assert forwards and forwards[0]["type"] == "gauge" and latest(forwards) == 0
+    assert not [p for p in points if p["name"].endswith("_total")]
+    # No namespace, object name or credential in any attribute (bounded labels, as scraped).
+    text = receiver.out.read_text()
+    for needle in (f'"{NS}"', "no-such-pod"):
+        assert needle not in text
+    # A last push at shutdown.
+    before = len(receiver.points())
+    assert s.close() == 0
+    assert len(receiver.points()) > before
+
+
+def test_stdout_metrics_under_stdio_go_to_stderr(cluster):
+    env = {"KUBECONFIG": cluster.kubeconfig, "PATH": os.environ.get("PATH", ""), "METRICS_EXPORTER": "stdout"}
+    r = subprocess.run([BIN, "serve"], input="", capture_output=True, text=True, timeout=10, env=env)
+    assert r.returncode == 0 and r.stdout == "", r.stdout  # stdout is the MCP stream's alone
+    docs = [json.loads(line) for line in r.stderr.splitlines() if line.startswith('{"resourceMetrics"')]
+    assert docs, r.stderr  # the push at shutdown (end of input)
+    names = {m["name"] for d in docs for rm in d["resourceMetrics"] for sm in rm["scopeMetrics"] for m in sm["metrics"]}
+    assert {"active_port_forward_sessions", "mcp_kubernetes_build_info"} <= names

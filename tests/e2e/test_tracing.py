@@ -5,7 +5,6 @@ attributes, error.type, sampling, the trace context sent to the API server, a de
 that never slows a call, and no credential or Secret value in any span."""
 import json
 import os
-import pathlib
 import re
 import socket
 import subprocess
@@ -18,61 +17,11 @@ from conftest import HttpServer, started, BIN
 from test_http import INIT, MODERN_META, answer, post
 from test_faults import served_by
 from test_metrics import scrape, sample
+from otlp_support import receiver  # noqa: F401  (fixture)
 
 NS = "e2e-read"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER = f"00-{TRACE}-00f067aa0ba902b7-01"
-
-
-def receiver_path():
-    """Built and cached by tests/cluster/build (otlp)."""
-    versions = pathlib.Path(__file__).resolve().parents[1] / "cluster" / "versions.env"
-    pdata = re.search(r"^OTLP_PDATA_VERSION=(\S+)", versions.read_text(), re.M).group(1)
-    cache = os.environ.get("MCPK_TESTBIN_CACHE", os.path.expanduser("~/.cache/mcp-kubernetes/testbins"))
-    return pathlib.Path(cache) / f"otlp-receiver-{pdata}" / "otlp-receiver"
-
-
-class Receiver:
-    def __init__(self, tmp_path):
-        self.out = tmp_path / "otlp.jsonl"
-        port_file = tmp_path / "otlp.port"
-        self.p = subprocess.Popen([str(receiver_path()), f"--out={self.out}", f"--port-file={port_file}"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 10
-        while not port_file.exists():
-            assert self.p.poll() is None and time.time() < deadline, "the OTLP receiver did not start"
-            time.sleep(0.02)
-        self.endpoint = f"http://127.0.0.1:{port_file.read_text()}"
-
-    def records(self):
-        if not self.out.exists():
-            return []
-        return [json.loads(line) for line in self.out.read_text().splitlines() if line]
-
-    def spans(self, trace=None):
-        refused = [r for r in self.records() if r["signal"] == "refused"]
-        assert not refused, f"the receiver refused an export: {refused}"
-        return [r for r in self.records() if r["signal"] == "span" and (trace is None or r["traceId"] == trace)]
-
-    def wait(self, predicate, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            spans = self.spans()
-            if predicate(spans):
-                return spans
-            time.sleep(0.05)
-        raise AssertionError(f"spans never matched; got {[s['name'] for s in self.spans()]}")
-
-    def close(self):
-        self.p.kill()
-        self.p.wait()
-
-
-@pytest.fixture
-def receiver(tmp_path):
-    r = Receiver(tmp_path)
-    yield r
-    r.close()
 
 
 def tracing_env(receiver, **extra):
@@ -309,3 +258,18 @@ def test_in_a_pod_logs_are_json_and_the_audit_line_carries_the_trace_id(srv, obj
     lines = [json.loads(line) for line in s.log.splitlines() if line.strip()]  # every line is JSON
     audit = [x for x in lines if x["msg"].startswith("audit tool=k8s_delete_resource")]
     assert len(audit) == 1 and f"trace_id={TRACE}" in audit[0]["msg"] and "dryRun=true" in audit[0]["msg"]
+
+
+def test_an_exec_stream_is_a_client_span_under_its_call(srv, objects, receiver):
+    s = srv("--non-destructive=false", env=tracing_env(receiver))
+    r = stateless_call(s, "k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["echo", "hi"]},
+                       headers={"traceparent": CALLER})
+    assert not r["result"].get("isError"), r
+    spans = receiver.wait(lambda sp: any(x["name"].endswith("/exec") for x in sp))
+    call = one(spans, name="tools/call k8s_exec_pod")
+    stream = one(spans, name="GET /api/v1/namespaces/{namespace}/pods/{name}/exec")
+    assert stream["kind"] == "Client" and stream["parentSpanId"] == call["spanId"]
+    a = stream["attributes"]
+    assert a["k8s.api.verb"] == "connect" and a["k8s.api.subresource"] == "exec"
+    assert a["http.response.status_code"] == 101  # the WebSocket upgrade
+    assert a["url.full"].endswith("/exec") and "echo" not in a["url.full"]  # the command is not recorded
