@@ -65,6 +65,11 @@ struct TraceContext {
     }
     return id;
   }
+  /// " trace_id=<id>" to end a log line of a call made under a trace; "" otherwise.
+  std::string log_suffix() const {
+    const auto id = trace_id();
+    return id.empty() ? std::string() : " trace_id=" + std::string(id);
+  }
 };
 
 /// What travels with one request from the transport inward.

@@ -40,7 +40,7 @@ Task<void> discovery_worker(Client& client, std::shared_ptr<DiscoveryFetch> job,
     const auto target = group.empty() ? "/api/" + version : fmt::format("/apis/{}/{}", group, version);
     auto list = co_await client.get_json(target, cc);
     if (!list) {
-      spdlog::debug("discovery of {} failed: {}", target, list.error().message);
+      spdlog::debug("discovery of {} failed: {}{}", target, list.error().message, cc.scope.trace.log_suffix());
       continue;  // an unavailable aggregated API must not hide the rest (kubectl does the same)
     }
     if (auto parsed = parse_resource_list(*list, group, version, preferred)) job->found[i] = std::move(*parsed);

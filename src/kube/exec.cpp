@@ -148,7 +148,8 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
   };
   auto ws = co_await client.transport().websocket(target, protocols, cc);
   if (!ws) co_return std::unexpected(ws.error());
-  spdlog::debug("exec {}/{}: stream open ({}) after {} ms", rq.ns, rq.pod, (*ws)->protocol(), since());
+  spdlog::debug("exec {}/{}: stream open ({}) after {} ms{}", rq.ns, rq.pod, (*ws)->protocol(), since(),
+                cc.scope.trace.log_suffix());
   std::shared_ptr<WebSocket> shared_socket(std::move(*ws));
   auto& socket = *shared_socket;
   ExecResult out;
@@ -179,8 +180,8 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
   for (;;) {
     auto msg = co_await socket.read();
     if (!msg || !*msg) {  // error (abort, lost) or normal close
-      spdlog::debug("exec {}/{}: stream ended without a status after {} ms: {}", rq.ns, rq.pod, since(),
-                    msg ? "closed" : msg.error().message);
+      spdlog::debug("exec {}/{}: stream ended without a status after {} ms: {}{}", rq.ns, rq.pod, since(),
+                    msg ? "closed" : msg.error().message, cc.scope.trace.log_suffix());
       break;
     }
     const std::string& m = **msg;
@@ -196,7 +197,7 @@ Task<Result<ExecResult>> run_once(Client& client, const ExecRequest& rq, const s
       // The status is the protocol's last message: the server has sent all output before it.
       out.exit_code = exit_code_from_status(data, out.failure);
       got_status = true;
-      spdlog::debug("exec {}/{}: status after {} ms", rq.ns, rq.pod, since());
+      spdlog::debug("exec {}/{}: status after {} ms{}", rq.ns, rq.pod, since(), cc.scope.trace.log_suffix());
       break;
     }
   }

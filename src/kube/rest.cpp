@@ -122,8 +122,8 @@ Task<Result<HttpResponse>> RestTransport::send(HttpRequest request, const CallCo
     }
     if ((res->status == 429 || res->status == 503) && retries < options_.max_retries) {
       if (auto wait = retry_after(*res); wait && Clock::now() + *wait < cc.deadline) {
-        spdlog::debug("API server {} answered {}; retrying in {}s", endpoint(), res->status,
-                      std::chrono::duration_cast<std::chrono::seconds>(*wait).count());
+        spdlog::debug("API server {} answered {}; retrying in {}s{}", endpoint(), res->status,
+                      std::chrono::duration_cast<std::chrono::seconds>(*wait).count(), cc.scope.trace.log_suffix());
         if (auto ok =
                 co_await sleep_for(executor(), *wait, cc.cancel, "waiting to retry after the API server's Retry-After");
             !ok) {

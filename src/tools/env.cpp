@@ -182,8 +182,7 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
       if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
     }
     // The trace the call ran under (tracing on, or the caller's traceparent), to find its spans.
-    const auto trace_id = ctx.scope().trace.trace_id();
-    const std::string trace = trace_id.empty() ? std::string() : fmt::format(" trace_id={}", trace_id);
+    const auto trace = ctx.scope().trace.log_suffix();
     // Every value from the caller goes through log_field: no argument can forge a log line.
     if (mutating || refused) {
       spdlog::info("audit tool={} user={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}{}",

@@ -261,7 +261,7 @@ def test_in_a_pod_logs_are_json_and_the_audit_line_carries_the_trace_id(srv, obj
 
 
 def test_an_exec_stream_is_a_client_span_under_its_call(srv, objects, receiver):
-    s = srv("--non-destructive=false", env=tracing_env(receiver))
+    s = srv("--non-destructive=false", "--debug", env=tracing_env(receiver))
     r = stateless_call(s, "k8s_exec_pod", {"podName": "single", "namespace": NS, "command": ["echo", "hi"]},
                        headers={"traceparent": CALLER})
     assert not r["result"].get("isError"), r
@@ -273,3 +273,5 @@ def test_an_exec_stream_is_a_client_span_under_its_call(srv, objects, receiver):
     assert a["k8s.api.verb"] == "connect" and a["k8s.api.subresource"] == "exec"
     assert a["http.response.status_code"] == 101  # the WebSocket upgrade
     assert a["url.full"].endswith("/exec") and "echo" not in a["url.full"]  # the command is not recorded
+    # The call's debug lines end with its trace id too.
+    assert re.search(rf"exec {NS}/single: stream open .* trace_id={TRACE}", s.log), s.log[-3000:]
