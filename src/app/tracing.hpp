@@ -24,6 +24,8 @@ namespace mcpk::app {
 /// The tracer and the export loop, which runs on a thread of its own: encoding and sending
 /// batches never take the I/O thread's time.
 class Tracing {
+  net::io_context io_{1};  ///< first: destroyed last, after the processor's timer that lives in it
+
  public:
   Tracing();
   ~Tracing();  ///< stop()s
@@ -38,7 +40,6 @@ class Tracing {
   void stop();
 
  private:
-  net::io_context io_{1};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::thread thread_;
 };

@@ -10,6 +10,7 @@ import ssl
 import threading
 import time
 
+from conftest import BIN
 from test_auth import tls_variant
 from test_protocol import Raw
 
@@ -178,7 +179,9 @@ def test_a_100_mb_answer_is_cut_off_with_a_clear_error_and_bounded_memory(cluste
         assert took < 10, f"took {took:.1f}s"
         peak = peak_rss_mb(s.p.pid)
         print(f"100 MB answer: refused after {took:.2f} s, peak RSS {peak:.0f} MB")
-        assert peak < 300, f"peak RSS {peak:.0f} MB"
+        # Under AddressSanitizer freed memory waits in its quarantine (256 MB by default) before
+        # reuse, so the same run peaks higher there.
+        assert peak < (400 if "build-asan" in BIN else 300), f"peak RSS {peak:.0f} MB"
         # The server goes on serving, and a small answer works.
         r = s.request(2, "tools/call", {"name": "k8s_list_resources",
                                         "arguments": {"resourceType": "configmaps", "namespace": "default"}})

@@ -97,6 +97,7 @@ def test_one_tools_call_arrives_as_the_span_tree_under_the_callers_trace(srv, ob
     while f"trace_id={TRACE}" not in s.log and time.time() < deadline:
         time.sleep(0.05)
     assert re.search(rf"call tool=k8s_get_resource .* trace_id={TRACE}", s.log), s.log[-2000:]
+    assert s.close() == 0, s.log[-3000:]  # a clean exit: the export thread flushed and joined
 
 
 def test_errors_are_typed_and_the_session_era_names_its_session(srv, objects, receiver):
