@@ -4,8 +4,6 @@
 /// Included by *_test.cpp only.
 #pragma once
 
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "core/async.hpp"
+#include "core/tls_test_support.hpp"
 
 namespace mcpk::auth {
 namespace {
@@ -161,32 +160,10 @@ class FakeRedis {
 
 // A self-signed certificate for 127.0.0.1 and localhost, written to dir: {cert file, key file}.
 std::pair<std::string, std::string> write_self_signed(const std::string& dir) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("redis"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX v3;
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
-  X509_add_ext(x, san, -1);
-  X509_EXTENSION_free(san);
-  X509_sign(x, key, EVP_sha256());
+  const auto [cert_pem, key_pem] = testing_tls::self_signed_pem("redis");
   const std::string cert = dir + "/cert.pem", pkey = dir + "/key.pem";
-  FILE* f = std::fopen(cert.c_str(), "w");
-  PEM_write_X509(f, x);
-  std::fclose(f);
-  f = std::fopen(pkey.c_str(), "w");
-  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(f);
-  X509_free(x);
-  EVP_PKEY_free(key);
+  std::ofstream(cert) << cert_pem;
+  std::ofstream(pkey) << key_pem;
   return {cert, pkey};
 }
 

@@ -112,6 +112,12 @@ struct ConnectionPool::Impl {
     return configure_tls(tls, config);
   }
 
+  Error connect_timed_out(std::string_view stage) const {
+    return Error(Errc::unavailable,
+                 fmt::format("the API server at {} did not answer within {} ms {} (connect timeout): is it up?",
+                             endpoint, options.connect_timeout.count(), stage));
+  }
+
   Task<Result<std::unique_ptr<Connection>>> connect(Clock::time_point deadline, const CancelTokenPtr& cancel) {
     auto conn = std::make_unique<Connection>(executor, tls);
     auto& lowest = beast::get_lowest_layer(conn->stream);
@@ -123,11 +129,14 @@ struct ConnectionPool::Impl {
     auto [rec, results] = co_await resolver.async_resolve(dial_host, dial_port, use_tuple);
     if (cancel && cancel->cancelled()) co_return std::unexpected(stopped(cancel, "resolving " + endpoint));
     if (rec) co_return std::unexpected(net_error(proxied ? "resolve proxy" : "resolve", endpoint, rec));
-    lowest.expires_at(deadline);
+    // The connect timeout bounds connect and TLS handshake; the exchange then has the call's deadline.
+    const bool bounded = options.connect_timeout.count() > 0 && Clock::now() + options.connect_timeout < deadline;
+    lowest.expires_at(bounded ? Clock::now() + options.connect_timeout : deadline);
     auto [cec, ep] = co_await lowest.async_connect(results, use_tuple);
     if (cec && cancel && cancel->cancelled()) {
       co_return std::unexpected(stopped(cancel, "connecting to the API server at " + endpoint));
     }
+    if (cec == beast::error::timeout && bounded) co_return std::unexpected(connect_timed_out("connecting"));
     if (cec) co_return std::unexpected(net_error(proxied ? "connect to proxy" : "connect", endpoint, cec));
     // Requests and TLS records go out at once (Nagle would hold a small write for an ACK).
     boost::system::error_code nd;
@@ -152,6 +161,7 @@ struct ConnectionPool::Impl {
       if (cancel && cancel->cancelled()) {
         co_return std::unexpected(stopped(cancel, "in the TLS handshake with the API server at " + endpoint));
       }
+      if (hec == beast::error::timeout && bounded) co_return std::unexpected(connect_timed_out("in the TLS handshake"));
       const long verify = SSL_get_verify_result(ssl_handle);
       if (verify != X509_V_OK) {
         co_return fail(Errc::unavailable, fmt::format("TLS verification of the API server {} failed: {}", endpoint,

@@ -54,6 +54,9 @@ struct TransportOptions {
   /// never sits in memory whole. The app derives it from --max-response-bytes.
   std::size_t max_response_bytes = 64 * 1024 * 1024;
   int max_retries = 3;  ///< for 429/503 with Retry-After
+  /// Bounds TCP connect and TLS handshake of a new connection (0: only the call's deadline), so
+  /// that an endpoint that never answers (a dead workload cluster) fails fast and names the stage.
+  std::chrono::milliseconds connect_timeout{0};
   std::string user_agent = "mcp-kubernetes";
 };
 

@@ -1,19 +1,13 @@
 // The kube transport chain against a loopback TLS API server: decorators (credentials,
 // impersonation, user agent, the caller's bearer), 401 re-authentication, 429 retries, the
 // per-cluster rate limiter and connection pool, the observer, and per-caller clients.
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -22,6 +16,7 @@
 #include "kube/client_source.hpp"
 #include "kube/cluster.hpp"
 #include "kube/connection_pool.hpp"
+#include "kube/fake_api_test_support.hpp"
 
 namespace mcpk::kube {
 namespace {
@@ -32,126 +27,12 @@ RequestScope scope_of(CallerPtr caller) {
   return scope;
 }
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
-
-// A self-signed certificate for 127.0.0.1 (PEM cert, PEM key).
-std::pair<std::string, std::string> self_signed() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("fake-apiserver"), -1, -1,
-                             0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX v3;
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "IP:127.0.0.1");
-  X509_add_ext(x, san, -1);
-  X509_EXTENSION_free(san);
-  X509_sign(x, key, EVP_sha256());
-  auto pem = [](auto write) {
-    BIO* b = BIO_new(BIO_s_mem());
-    write(b);
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(b, &data);
-    std::string s(data, static_cast<std::size_t>(n));
-    BIO_free(b);
-    return s;
-  };
-  auto cert = pem([x](BIO* b) { PEM_write_bio_X509(b, x); });
-  auto pkey = pem([key](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return {cert, pkey};
-}
-
-struct Seen {
-  std::string method, target;
-  std::map<std::string, std::vector<std::string>> headers;  // lower-case names
-  std::string header(const std::string& n) const {
-    auto it = headers.find(n);
-    return it == headers.end() || it->second.empty() ? std::string() : it->second.front();
-  }
-};
-
-// Answers each request with handler(request) on the test's io_context.
-class FakeApiServer {
- public:
-  using Handler = std::function<http::response<http::string_body>(const Seen&)>;
-  FakeApiServer(net::io_context& io, Handler handler)
-      : io_(io), acceptor_(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)), handler_(std::move(handler)) {
-    auto [cert, key] = self_signed();
-    cert_ = cert;
-    tls_.use_certificate_chain(net::buffer(cert));
-    tls_.use_private_key(net::buffer(key), ssl::context::pem);
-    net::co_spawn(io, accept(), net::detached);
-  }
-  RestConfig config() const {
-    RestConfig c;
-    c.context = "fake";
-    c.server = "https://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-    c.ca_pem = cert_;
-    return c;
-  }
-  std::vector<Seen> seen;
-  int connections = 0;
-
- private:
-  Task<void> accept() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-      if (ec) co_return;
-      ++connections;
-      net::co_spawn(io_, serve(std::move(socket)), net::detached);
-    }
-  }
-  Task<void> serve(tcp::socket socket) {
-    beast::ssl_stream<tcp::socket> stream(std::move(socket), tls_);
-    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
-    if (hec) co_return;
-    beast::flat_buffer buffer;
-    for (;;) {
-      http::request<http::string_body> req;
-      auto [rec, n] = co_await http::async_read(stream, buffer, req, use_tuple);
-      if (rec) co_return;
-      Seen s{std::string(req.method_string()), std::string(req.target()), {}};
-      for (const auto& f : req) {
-        std::string name(f.name_string());
-        std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
-        s.headers[name].emplace_back(f.value());
-      }
-      seen.push_back(s);
-      auto res = handler_(s);
-      res.version(11);
-      res.keep_alive(true);
-      res.prepare_payload();
-      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
-      if (wec) co_return;
-    }
-  }
-
-  net::io_context& io_;
-  tcp::acceptor acceptor_;
-  ssl::context tls_{ssl::context::tls_server};
-  std::string cert_;
-  Handler handler_;
-};
-
-http::response<http::string_body> answer(int status, std::string body = "{}") {
-  http::response<http::string_body> r{static_cast<http::status>(status), 11};
-  r.set(http::field::content_type, "application/json");
-  r.body() = std::move(body);
-  return r;
-}
+using fake::answer;
+using fake::FakeApiServer;
+using fake::run;
+using fake::Seen;
+namespace http = fake::http;
 
 struct Recorder final : TransportObserver {
   std::vector<RequestEvent> events;
@@ -161,22 +42,6 @@ struct Recorder final : TransportObserver {
     targets.emplace_back(e.target);
   }
 };
-
-// Runs `body` to completion on `io`.
-template <class F>
-void run(net::io_context& io, F body) {
-  bool done = false;
-  net::co_spawn(
-      io,
-      [&]() -> Task<void> {
-        co_await body();
-        done = true;
-        io.stop();  // the fake server's accept loop would run on
-      },
-      net::detached);
-  io.run_for(10s);
-  ASSERT_TRUE(done);
-}
 
 CallContext call(RequestScope scope = {}) { return {Clock::now() + 5s, nullptr, std::move(scope)}; }
 
@@ -333,6 +198,28 @@ TEST(KubeTransport, OneClusterSharesItsRateLimiterAndPoolAcrossIdentities) {
   EXPECT_GE(throttled, 200ms);    // ~300 ms less the requests' own time
   EXPECT_EQ(api.connections, 1);  // one keep-alive connection served both identities
   EXPECT_EQ(api.seen[1].header("impersonate-user"), "b");
+}
+
+TEST(KubeTransport, AnEndpointThatNeverAnswersFailsWithinTheConnectTimeoutNamingTheStage) {
+  net::io_context io;
+  // Accepts the TCP connection (the kernel does) and then says nothing: no TLS handshake.
+  fake::tcp::acceptor silent(io, fake::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  RestConfig config;
+  config.server = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  config.ca_pem = fake::self_signed().first;
+  auto client = *Client::create(io.get_executor(), config, TransportOptions{.connect_timeout = 300ms});
+  std::string error;
+  auto took = 0ms;
+  run(io, [&]() -> Task<void> {
+    const auto t0 = Clock::now();
+    const CallContext cc{Clock::now() + 10s, nullptr, RequestScope{}};
+    auto r = co_await client->get_json("/version", cc, std::string("application/json"));
+    took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    if (!r) error = r.error().message;
+  });
+  EXPECT_NE(error.find("did not answer within 300 ms in the TLS handshake (connect timeout)"), std::string::npos)
+      << error;
+  EXPECT_LT(took, 2s);
 }
 
 TEST(KubeTransport, ADifferentClientCertificateGetsItsOwnPool) {

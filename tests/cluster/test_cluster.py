@@ -3,6 +3,7 @@ logs, exec and port-forward flow through the API server to the fake kubelet; RBA
 two clusters run side by side; down leaves nothing behind."""
 import json
 import os
+import pathlib
 import re
 import ssl
 import subprocess
@@ -156,28 +157,57 @@ def _pids(c):
     return [int(p.read_text().split()[0]) for p in (c.dir / "pids").iterdir()]
 
 
+def capi_crd():
+    """The real Cluster CRD of the sigs.k8s.io/cluster-api module (tests/cluster/build capi)."""
+    versions = (pathlib.Path(__file__).parent / "versions.env").read_text()
+    capi = re.search(r"^CAPI_VERSION=(\S+)", versions, re.M).group(1)
+    cache = os.environ.get("MCPK_TESTBIN_CACHE", os.path.expanduser("~/.cache/mcp-kubernetes/testbins"))
+    return pathlib.Path(cache) / f"capi-{capi}" / "cluster.x-k8s.io_clusters.yaml"
+
+
 @pytest.mark.slow
 def test_two_clusters_side_by_side_and_down_leaves_nothing():
     mgmt = cluster_up("mgmt")
     try:
-        workload = cluster_up("workload")
+        workload = cluster_up("workload", "--audit-log")
         try:
             servers = {c.name: _context_user(c, "admin")[0] for c in (mgmt, workload)}
             assert servers["mgmt"] != servers["workload"]
             mgmt.kubectl("create", "namespace", "only-in-mgmt")
             assert workload.kubectl("get", "namespace", "only-in-mgmt", check=False).returncode != 0
-            # management cluster: our Cluster API CRD, a workload Cluster and its kubeconfig Secret
-            mgmt.kubectl("apply", "-f", os.path.join(os.path.dirname(__file__), "fixtures", "capi-cluster-crd.yaml"))
-            mgmt.kubectl("wait", "--for=condition=Established", "crd/clusters.cluster.x-k8s.io", "--timeout=30s")
+            # management cluster: the real Cluster API CRD (its 240 kB schema needs a server-side
+            # apply), a workload Cluster with a status, and its kubeconfig Secret
+            mgmt.kubectl("apply", "--server-side", "-f", str(capi_crd()))
+            # (kubectl wait fails outright while the new CRD has no conditions yet: poll instead)
+            deadline = time.monotonic() + 30
+            while not any(c["type"] == "Established" and c["status"] == "True" for c in json.loads(
+                    mgmt.kubectl("get", "crd/clusters.cluster.x-k8s.io", "-o", "json").stdout)
+                    .get("status", {}).get("conditions") or []):
+                assert time.monotonic() < deadline, "the Cluster CRD never became Established"
+                time.sleep(0.1)
             host, port = re.match(r"https://([\d.]+):(\d+)", servers["workload"]).groups()
             mgmt.kubectl("apply", "-f", "-", input=yaml.safe_dump({
                 "apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Cluster",
                 "metadata": {"name": "workload", "namespace": "default"},
                 "spec": {"controlPlaneEndpoint": {"host": host, "port": int(port)}}}))
+            mgmt.kubectl("patch", "clusters.v1beta2.cluster.x-k8s.io", "workload", "--subresource=status",
+                         "--type=merge", "-p", json.dumps({"status": {
+                             "phase": "Provisioned",
+                             "initialization": {"infrastructureProvisioned": True, "controlPlaneInitialized": True},
+                             "conditions": [{"type": "Available", "status": "True", "reason": "Available", "message": "",
+                                             "lastTransitionTime": "2026-12-01T00:00:00Z"}]}}))
             mgmt.kubectl("create", "secret", "generic", "workload-kubeconfig", "--type=cluster.x-k8s.io/secret",
                          f"--from-file=value={workload.kubeconfig}")
             got = json.loads(mgmt.kubectl("get", "clusters.v1beta1.cluster.x-k8s.io", "workload", "-o", "json").stdout)
             assert got["spec"]["controlPlaneEndpoint"]["port"] == int(port)
+            got = json.loads(mgmt.kubectl("get", "clusters.v1beta2.cluster.x-k8s.io", "workload", "-o", "json").stdout)
+            assert got["status"]["conditions"][0]["type"] == "Available"
+            # the workload cluster's audit log says who each request acted as
+            workload.kubectl("get", "pods", "--as=alice@example.com", "--as-group=team-view", check=False)
+            events = [json.loads(line) for line in (workload.dir / "audit.log").read_text().splitlines()]
+            seen = [e for e in events if e.get("impersonatedUser", {}).get("username") == "alice@example.com"]
+            assert seen and "team-view" in seen[0]["impersonatedUser"]["groups"]
+            assert seen[0]["user"]["groups"][0] == "system:masters"
             # both serve pods at once
             for c in (mgmt, workload):
                 c.kubectl("run", "hello", "--image=busybox")
