@@ -265,6 +265,10 @@ void add_capi_flags(CLI::App& cmd, CapiOptions& c) {
                  "Suffix of the kubeconfig Secret (impersonation)")
       ->capture_default_str()
       ->group(g);
+  cmd.add_option("--capi-group-mappings", c.group_mappings,
+                 "JSON object renaming groups for workload clusters, e.g. {\"oidc:platform\": \"platform-admins\"}")
+      ->envname("WC_GROUP_MAPPINGS")
+      ->group(g);
 }
 
 void add_telemetry_flags(CLI::App& cmd, TelemetryOptions& t) {

@@ -12,6 +12,8 @@
 
 #include "core/base64.hpp"
 #include "core/redact.hpp"
+#include "core/text.hpp"
+#include "federation/identity.hpp"
 #include "transport/address.hpp"
 
 namespace mcpk::app {
@@ -203,6 +205,17 @@ Result<void> validate_capi(const ServeOptions& s) {
     return bad("capi-mode", fmt::format("\"{}\" is not one of: impersonation, sso-passthrough", c.mode));
   }
   if (c.cache_max_entries < 1) return bad("capi-cache-max-entries", "must be at least 1");
+  // The suffixes end object names: lower-case letters, digits, '-' and '.' only.
+  for (const auto& [flag, suffix] : {std::pair{"capi-ca-configmap-suffix", &c.ca_configmap_suffix},
+                                     std::pair{"capi-kubeconfig-secret-suffix", &c.kubeconfig_secret_suffix}}) {
+    const bool ok = !suffix->empty() && suffix->size() <= 63 && std::ranges::all_of(*suffix, [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+    });
+    if (!ok) return bad(flag, fmt::format("\"{}\" must be lower-case letters, digits, '-' or '.'", clip(*suffix)));
+  }
+  if (auto mappings = federation::parse_group_mappings(c.group_mappings); !mappings) {
+    return fail(mappings.error().code, "--capi-group-mappings (" + mappings.error().message + ")");
+  }
   if (!c.enable) return {};
   if (!s.oauth.enable || !s.oauth.downstream_oauth) {
     return bad("enable-capi", "needs --enable-oauth and --downstream-oauth (each user's own identity)");

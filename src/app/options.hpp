@@ -95,6 +95,7 @@ struct CapiOptions {
   int cache_max_entries = 1000;
   std::string ca_configmap_suffix = "-ca-public";
   std::string kubeconfig_secret_suffix = "-kubeconfig";
+  std::string group_mappings;  ///< WC_GROUP_MAPPINGS: a JSON object, IdP group → workload-cluster group
 };
 
 struct TelemetryOptions {

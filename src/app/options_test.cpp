@@ -171,6 +171,26 @@ TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
   EXPECT_NE(refused[0].find("--capi-mode (Cluster API federation)"), std::string::npos);
 }
 
+TEST(ServeOptions, FederationSettingsAreCheckedEvenBeforeTheFeatureLands) {
+  for (auto [args, named] : {std::pair{std::vector<std::string>{"--capi-group-mappings=[1]"}, "--capi-group-mappings"},
+                             {{"--capi-group-mappings={\"a\": \"\"}"}, "WC_GROUP_MAPPINGS"},
+                             {{"--capi-kubeconfig-secret-suffix=/../x"}, "--capi-kubeconfig-secret-suffix"},
+                             {{"--capi-ca-configmap-suffix=-CA"}, "--capi-ca-configmap-suffix"}}) {
+    ServeOptions o;
+    CLI::App cmd;
+    add_serve_flags(cmd, o);
+    cmd.parse(args);
+    auto ok = validate(o);
+    ASSERT_FALSE(ok) << args[0];
+    EXPECT_NE(ok.error().message.find(named), std::string::npos) << ok.error().message;
+  }
+  ServeOptions o;
+  CLI::App cmd;
+  add_serve_flags(cmd, o);
+  cmd.parse(std::vector<std::string>{"--capi-group-mappings={\"oidc:a\": \"b\"}"});
+  EXPECT_TRUE(validate(o));
+}
+
 TEST(ServeOptions, DescribeNeverShowsSecrets) {
   ServeOptions o;
   o.oauth.registration_token = "tok-123";
