@@ -180,13 +180,15 @@ transport::Middleware http_tracing(std::shared_ptr<Tracer> tracer, std::vector<s
     const std::string method(x.req.method_string().substr(0, 16));
     auto span = tracer->start(x.route.empty() ? method : method + " " + x.route, SpanKind::server,
                               x.scope.trace.traceparent, x.scope.trace.tracestate);
-    span.set("http.request.method", method);
-    if (!x.route.empty()) span.set("http.route", x.route);
-    span.set("url.path", clip(x.path, 256));
-    span.set("client.address", x.peer);
-    span.set("network.protocol.version", std::string("1.1"));
-    if (auto ua = x.req[transport::http::field::user_agent]; !ua.empty())
-      span.set("user_agent.original", clip(ua, 256));
+    if (span.recording()) {  // an unsampled span keeps no attributes: build none
+      span.set("http.request.method", method);
+      if (!x.route.empty()) span.set("http.route", x.route);
+      span.set("url.path", clip(x.path, 256));
+      span.set("client.address", x.peer);
+      span.set("network.protocol.version", std::string("1.1"));
+      if (auto ua = x.req[transport::http::field::user_agent]; !ua.empty())
+        span.set("user_agent.original", clip(ua, 256));
+    }
     x.scope.trace.traceparent = span.traceparent();
     x.scope.trace.tracestate = span.context().tracestate;
     auto reply = co_await next(x);
