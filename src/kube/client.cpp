@@ -2,13 +2,12 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/pchars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <functional>
 
+#include "core/bounded.hpp"
 #include "kube/status.hpp"
 
 namespace mcpk::kube {
@@ -24,45 +23,25 @@ std::string path_escape(std::string_view s) { return boost::urls::encode(s, boos
 // once (one after another, a cluster with 60 API groups took 60 round trips).
 constexpr std::size_t kDiscoveryFanOut = 8;
 
-struct DiscoveryFetch {
-  std::vector<std::tuple<std::string, std::string, bool>> gvs;  // group, version, preferred
-  std::vector<std::vector<ApiResource>> found;
-  std::size_t next = 0;
-  std::size_t running = 0;
-  net::steady_timer done;
-  explicit DiscoveryFetch(const net::any_io_executor& ex) : done(ex, net::steady_timer::time_point::max()) {}
-};
-
-Task<void> discovery_worker(Client& client, std::shared_ptr<DiscoveryFetch> job, CallContext cc) {
-  while (job->next < job->gvs.size()) {
-    const auto i = job->next++;
-    const auto& [group, version, preferred] = job->gvs[i];
-    const auto target = group.empty() ? "/api/" + version : fmt::format("/apis/{}/{}", group, version);
-    auto list = co_await client.get_json(target, cc);
-    if (!list) {
-      spdlog::debug("discovery of {} failed: {}{}", target, list.error().message, cc.scope.trace.log_suffix());
-      continue;  // an unavailable aggregated API must not hide the rest (kubectl does the same)
-    }
-    if (auto parsed = parse_resource_list(*list, group, version, preferred)) job->found[i] = std::move(*parsed);
-  }
-  if (--job->running == 0) job->done.cancel();
-}
-
 }  // namespace
 
 Task<std::vector<ApiResource>> fetch_group_versions(Client& client,
                                                     std::vector<std::tuple<std::string, std::string, bool>> gvs,
                                                     const CallContext& cc) {
-  const auto ex = client.transport().executor();
-  auto job = std::make_shared<DiscoveryFetch>(ex);
-  job->gvs = std::move(gvs);
-  job->found.resize(job->gvs.size());
-  job->running = std::min(kDiscoveryFanOut, job->gvs.size());
-  for (std::size_t w = 0; w < job->running; ++w) net::co_spawn(ex, discovery_worker(client, job, cc), net::detached);
-  while (job->running > 0) co_await job->done.async_wait(use_tuple);
+  std::vector<std::vector<ApiResource>> found(gvs.size());
+  std::function<Task<void>(std::size_t)> fetch = [&](std::size_t i) -> Task<void> {
+    const auto& [group, version, preferred] = gvs[i];
+    const auto target = group.empty() ? "/api/" + version : fmt::format("/apis/{}/{}", group, version);
+    auto list = co_await client.get_json(target, cc);
+    if (!list) {
+      spdlog::debug("discovery of {} failed: {}{}", target, list.error().message, cc.scope.trace.log_suffix());
+      co_return;  // an unavailable aggregated API must not hide the rest (kubectl does the same)
+    }
+    if (auto parsed = parse_resource_list(*list, group, version, preferred)) found[i] = std::move(*parsed);
+  };
+  co_await for_each_bounded(client.transport().executor(), gvs.size(), kDiscoveryFanOut, fetch);
   std::vector<ApiResource> all;
-  for (auto& f : job->found)
-    all.insert(all.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+  for (auto& f : found) all.insert(all.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
   co_return all;
 }
 
