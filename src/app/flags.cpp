@@ -2,6 +2,7 @@
 // reference's README lists them; typed values (durations as durations) are parsed here, once.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <array>
 
 #include "app/options.hpp"
 
@@ -319,15 +320,18 @@ void add_serve_flags(CLI::App& cmd, ServeOptions& o) {
 
 void note_given_flags(const CLI::App& cmd, ServeOptions& o) {
   // The groups whose features have not landed, and the feature each stands for.
-  static constexpr std::pair<std::string_view, std::string_view> kUnlanded[] = {
-      {"Cluster API federation", "Cluster API federation"}};
+  // (none at present: every group's feature has landed)
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 0> kUnlanded{};
   o.unlanded_given.clear();
   o.oauth.given.clear();
+  o.capi.given.clear();
   if (const auto* addr = cmd.get_option_no_throw("--metrics-addr")) o.telemetry.metrics_addr_given = addr->count() > 0;
   for (const auto* opt : cmd.get_options()) {
     if (opt->count() == 0) continue;
     if (opt->get_group().starts_with("OAuth") && opt->get_name() != "--enable-oauth")
       o.oauth.given.push_back(opt->get_name());
+    if (opt->get_group() == "Cluster API federation" && opt->get_name() != "--enable-capi")
+      o.capi.given.push_back(opt->get_name());
     for (const auto& [group, feature] : kUnlanded) {
       if (opt->get_group() == group) o.unlanded_given.push_back(fmt::format("{} ({})", opt->get_name(), feature));
     }

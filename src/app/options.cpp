@@ -216,7 +216,10 @@ Result<void> validate_capi(const ServeOptions& s) {
   if (auto mappings = federation::parse_group_mappings(c.group_mappings); !mappings) {
     return fail(mappings.error().code, "--capi-group-mappings (" + mappings.error().message + ")");
   }
-  if (!c.enable) return {};
+  if (!c.enable) {
+    if (!c.given.empty()) return bad(c.given.front().substr(2), "needs --enable-capi");
+    return {};
+  }
   if (!s.oauth.enable || !s.oauth.downstream_oauth) {
     return bad("enable-capi", "needs --enable-oauth and --downstream-oauth (each user's own identity)");
   }
@@ -252,10 +255,8 @@ Result<void> validate(const ServeOptions& o) {
 std::vector<std::string> unsupported_features(const ServeOptions& o) {
   std::vector<std::string> out;
   for (const auto& flag : o.unlanded_given) {
-    if (flag.starts_with("--enable-capi ")) continue;  // named below
     out.push_back(flag + ": its feature has not landed yet");
   }
-  if (o.capi.enable) out.push_back("--enable-capi: Cluster API federation is not yet supported");
   return out;
 }
 

@@ -96,6 +96,9 @@ struct CapiOptions {
   std::string ca_configmap_suffix = "-ca-public";
   std::string kubeconfig_secret_suffix = "-kubeconfig";
   std::string group_mappings;  ///< WC_GROUP_MAPPINGS: a JSON object, IdP group → workload-cluster group
+  /// The federation flags (or their environment variables) set explicitly, but --enable-capi;
+  /// filled by note_given_flags(). Without --enable-capi they would do nothing, so they are refused.
+  std::vector<std::string> given;
 };
 
 struct TelemetryOptions {

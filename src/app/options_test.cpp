@@ -134,7 +134,7 @@ TEST(ServeOptions, EncryptionKeyMustBe32Bytes) {
   EXPECT_NE(validate_args(valkey).find("--oauth-encryption-key"), std::string::npos);
 }
 
-TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
+TEST(ServeOptions, FlagsGivenExplicitlyAreNoted) {
   ServeOptions o;
   CLI::App cmd{"serve"};
   add_serve_flags(cmd, o);
@@ -160,18 +160,18 @@ TEST(ServeOptions, FlagsOfUnlandedFeaturesGivenExplicitlyAreRefused) {
   cmd.parse(std::vector<std::string>{"--traces-sampler-arg=1.5"});
   EXPECT_NE(validate(o).error().message.find("OTEL_TRACES_SAMPLER_ARG"), std::string::npos);
   o.telemetry.traces_sampler_ratio = 1.0;
-  // OAuth has landed; Cluster API federation has not.
+  // OAuth and Cluster API federation have landed: their flags need their --enable-* flag.
   cmd.parse(std::vector<std::string>{"--dex-issuer-url=https://dex.example"});
   note_given_flags(cmd, o);
   EXPECT_TRUE(unsupported_features(o).empty());
   cmd.parse(std::vector<std::string>{"--capi-mode=sso-passthrough"});
   note_given_flags(cmd, o);
-  auto refused = unsupported_features(o);
-  ASSERT_EQ(refused.size(), 1u);
-  EXPECT_NE(refused[0].find("--capi-mode (Cluster API federation)"), std::string::npos);
+  EXPECT_TRUE(unsupported_features(o).empty());
+  EXPECT_EQ(o.capi.given, std::vector<std::string>{"--capi-mode"});
+  EXPECT_EQ(validate(o).error().message, "--capi-mode: needs --enable-capi");
 }
 
-TEST(ServeOptions, FederationSettingsAreCheckedEvenBeforeTheFeatureLands) {
+TEST(ServeOptions, FederationSettingsAreChecked) {
   for (auto [args, named] : {std::pair{std::vector<std::string>{"--capi-group-mappings=[1]"}, "--capi-group-mappings"},
                              {{"--capi-group-mappings={\"a\": \"\"}"}, "WC_GROUP_MAPPINGS"},
                              {{"--capi-kubeconfig-secret-suffix=/../x"}, "--capi-kubeconfig-secret-suffix"},

@@ -14,6 +14,7 @@
 #include "app/tracing.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "federation/federation.hpp"
 #include "kube/client.hpp"
 #include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
@@ -72,6 +73,25 @@ std::optional<transport::Middleware> test_caller_middleware() {
         }
         co_return co_await next(x);
       };
+}
+
+// A workload cluster that does not answer must fail its call quickly, never hold it to the
+// tool timeout: connecting and the TLS handshake get this long.
+constexpr std::chrono::seconds kWorkloadConnectTimeout{5};
+
+std::unique_ptr<federation::Federation> make_federation(const net::any_io_executor& ex, kube::ClientSource& management,
+                                                        const CapiOptions& capi,
+                                                        const kube::ClientSource::Options& source) {
+  federation::WorkloadOptions w;
+  w.mode = capi.mode == "sso-passthrough" ? federation::AuthMode::sso_passthrough : federation::AuthMode::impersonation;
+  w.kubeconfig_secret_suffix = capi.kubeconfig_secret_suffix;
+  w.ca_configmap_suffix = capi.ca_configmap_suffix;
+  w.cache = {.ttl = capi.cache_ttl.value, .max_entries = static_cast<std::size_t>(capi.cache_max_entries)};
+  w.group_mappings = federation::parse_group_mappings(capi.group_mappings).value_or(federation::GroupMappings{});
+  w.transport = source.transport;
+  w.transport.connect_timeout = kWorkloadConnectTimeout;
+  w.observer = source.observer;
+  return std::make_unique<federation::Federation>(ex, management, std::move(w));
 }
 
 bool loopback(std::string_view address) {
@@ -151,7 +171,15 @@ int run_serve(const ServeOptions& options) {
     clients = std::make_unique<kube::ClientSource>(io.get_executor(), std::move(*kubeconfig), options.kube.context,
                                                    source_options);
   }
+  // Federation: workload clusters through the management cluster's Cluster API objects.
+  std::unique_ptr<federation::Federation> federation;
+  if (options.capi.enable) {
+    federation = make_federation(io.get_executor(), *clients, options.capi, source_options);
+    spdlog::info("Cluster API federation on: {} mode, clients cached {} for at most {} (cluster, user) pairs",
+                 options.capi.mode, format_duration(options.capi.cache_ttl.value), options.capi.cache_max_entries);
+  }
   tools::ToolEnv env{.clients = clients.get(),
+                     .federation = federation.get(),
                      .settings = std::make_shared<const tools::Settings>(tools::Settings{
                          .policy = policy::Policy(options.policy),
                          .max_response_bytes = static_cast<std::size_t>(options.kube.max_response_bytes),

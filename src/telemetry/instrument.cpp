@@ -48,7 +48,11 @@ mcp::ToolMiddleware tool_metrics(std::shared_ptr<Metrics> metrics) {
     auto result = co_await next(ctx);
     const double took = seconds_since(t0);
     const std::string_view outcome = ctx.refused() ? "refused" : result.is_error ? "error" : "ok";
-    metrics->tool_call(tool.name, tool.operation, outcome, took);
+    // A workload cluster named (cluster), or several (clusters: the fan-out).
+    const bool workload = !string_or(ctx.args(), "cluster").empty();
+    const auto* clusters = ctx.args().if_contains("clusters");
+    const bool fanout = clusters && clusters->is_array() && !clusters->get_array().empty();
+    metrics->tool_call(tool.name, tool.operation, outcome, took, workload, fanout);
     // Starting a forward is the pod operation; listing and stopping them are not.
     if (pod_operation(tool.operation) && tool.name != "k8s_list_port_forwards" &&
         tool.name != "k8s_stop_port_forward") {

@@ -120,14 +120,16 @@ void Metrics::http_request(std::string_view method, std::string_view route, int 
   d.http_duration.Add(labels, kDurationBuckets).Observe(seconds);
 }
 
-void Metrics::tool_call(std::string_view tool, std::string_view operation, std::string_view outcome, double seconds) {
+void Metrics::tool_call(std::string_view tool, std::string_view operation, std::string_view outcome, double seconds,
+                        bool workload, bool fanout) {
   auto& d = *impl_;
+  const char* scope = workload || fanout ? "workload" : "management";
   d.tool_calls.Add({{"tool", s(tool)}, {"outcome", s(outcome)}}).Increment();
   const prom::Labels labels{{"operation", s(operation)},
                             {"status", outcome == "ok" ? "success" : "error"},
-                            {"cluster_scope", "management"},
-                            {"discovery_mode", "single"},
-                            {"cluster_type", "management"}};
+                            {"cluster_scope", scope},
+                            {"discovery_mode", fanout ? "fanout" : "single"},
+                            {"cluster_type", scope}};
   d.operations.Add(labels).Increment();
   d.operation_duration.Add(labels, kDurationBuckets).Observe(seconds);
 }

@@ -40,8 +40,10 @@ class Metrics {
   /// One HTTP request: `route` is the matched route pattern ("other" when none matched).
   void http_request(std::string_view method, std::string_view route, int status, double seconds);
   /// One tool call: by tool and outcome (ok | error | refused), and as the reference counts
-  /// Kubernetes operations (operation = the tool's verb, status = success | error).
-  void tool_call(std::string_view tool, std::string_view operation, std::string_view outcome, double seconds);
+  /// Kubernetes operations (operation = the tool's verb, status = success | error), with
+  /// cluster_scope/cluster_type management | workload and discovery_mode single | fanout.
+  void tool_call(std::string_view tool, std::string_view operation, std::string_view outcome, double seconds,
+                 bool workload = false, bool fanout = false);
   /// A pod operation (logs, exec, port-forward) with status success | error.
   void pod_operation(std::string_view operation, std::string_view status, double seconds);
   /// One Kubernetes API request, after its retries: verb (get, post, ..., connect for a

@@ -54,15 +54,31 @@ json::object schema(std::string_view json_text) {
   return std::move(v->as_object());
 }
 
-json::object with_context(json::object s, bool kubeconfig_mode) {
-  if (!kubeconfig_mode) return s;
+json::object with_property(json::object s, std::string_view name, json::object property) {
   auto& props = s["properties"];
   if (!props.is_object()) props = json::object{};
-  props.as_object()["context"] =
-      json::object{{"type", "string"},
-                   {"description",
-                    "Kubeconfig context for this call (default: the session's context; k8s_list_contexts lists them)"}};
+  props.as_object()[name] = std::move(property);
   return s;
+}
+
+json::object with_cluster(json::object s, bool federation_mode) {
+  if (!federation_mode) return s;
+  return with_property(std::move(s), "cluster",
+                       json::object{{"type", "string"},
+                                    {"maxLength", 317},
+                                    {"description",
+                                     "Workload cluster for this call: namespace/name, or a name used in one namespace "
+                                     "only (capi_list_clusters lists them; default: the management cluster)"}});
+}
+
+json::object with_context(json::object s, bool kubeconfig_mode) {
+  if (!kubeconfig_mode) return s;
+  return with_property(
+      std::move(s), "context",
+      json::object{
+          {"type", "string"},
+          {"description",
+           "Kubeconfig context for this call (default: the session's context; k8s_list_contexts lists them)"}});
 }
 
 mcp::ToolResult error_result(const Error& e) { return mcp::ToolResult::error(e.message); }
@@ -176,7 +192,8 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
     const auto& a = ctx.args();
     const char* outcome = refused ? "refused" : result.is_error ? "error" : "ok";
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    const auto context = env.clients->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env);
+    auto context = log_field(env.clients->in_cluster() ? std::string("in-cluster") : effective_context(ctx, env));
+    if (auto cluster = string_or(a, "cluster"); !cluster.empty()) context += " cluster=" + log_field(cluster);
     auto target = std::string(string_or(a, "resourceType"));
     for (auto key : {"name", "podName", "serviceName"}) {
       if (auto v = string_or(a, key); !v.empty()) target += (target.empty() ? "" : "/") + std::string(v);
@@ -186,13 +203,12 @@ mcp::ToolMiddleware audit_log(const ToolEnv& env) {
     // Every value from the caller goes through log_field: no argument can forge a log line.
     if (mutating || refused) {
       spdlog::info("audit tool={} user={} context={} namespace={} target={} dryRun={} outcome={} duration_ms={}{}",
-                   tool.name, log_field(ctx.caller().display()), log_field(context),
-                   log_field(string_or(a, "namespace")), log_field(target), env.settings->policy.dry_run(), outcome,
-                   ms.count(), trace);
+                   tool.name, log_field(ctx.caller().display()), context, log_field(string_or(a, "namespace")),
+                   log_field(target), env.settings->policy.dry_run(), outcome, ms.count(), trace);
     } else {
       spdlog::debug("call tool={} user={} context={} namespace={} target={} outcome={} duration_ms={}{}", tool.name,
-                    log_field(ctx.caller().display()), log_field(context), log_field(string_or(a, "namespace")),
-                    log_field(target), outcome, ms.count(), trace);
+                    log_field(ctx.caller().display()), context, log_field(string_or(a, "namespace")), log_field(target),
+                    outcome, ms.count(), trace);
     }
     co_return result;
   };
@@ -206,6 +222,7 @@ void add_all_tools(mcp::Server& server, ToolEnv& env) {
   add_mutating_tools(server, env);
   add_exec_tools(server, env);
   add_port_forward_tools(server, env);
+  add_capi_tools(server, env);
 }
 
 }  // namespace mcpk::tools

@@ -11,6 +11,8 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/pending.hpp"
+#include "federation/federation.hpp"
 #include "kube/client.hpp"
 #include "kube/client_source.hpp"
 #include "mcp/server.hpp"
@@ -30,6 +32,7 @@ struct Settings {
 
 struct ToolEnv {
   kube::ClientSource* clients = nullptr;
+  federation::Federation* federation = nullptr;  ///< --enable-capi: workload clusters
   std::shared_ptr<const Settings> settings = std::make_shared<const Settings>();
 };
 
@@ -52,8 +55,12 @@ const kube::ApiResource& pods_resource();
 
 /// A schema literal (JSON text) as an object; registration fails loudly if it is malformed.
 json::object schema(std::string_view json_text);
+/// Adds (or replaces) one property of an object schema.
+json::object with_property(json::object schema, std::string_view name, json::object property);
 /// Adds the `context` property (kubeconfig mode) to an object schema.
 json::object with_context(json::object schema, bool kubeconfig_mode);
+/// Adds the `cluster` property (federation mode) to an object schema.
+json::object with_cluster(json::object schema, bool federation_mode);
 
 /// An error result for a failed call, with its message.
 mcp::ToolResult error_result(const Error& e);
@@ -113,12 +120,22 @@ enum class Targets {
 struct KubeCall {
   Target target;  ///< target.client is the client; resource and ns are empty for Targets::cluster
   kube::CallContext cc;
+  std::string cluster{};  ///< the workload cluster ("ns/name"), empty for the management cluster
+  /// The check that the caller may still reach `cluster`, running beside a read-only handler;
+  /// the registry waits for it before answering (null: none running).
+  std::shared_ptr<Pending<Result<void>>> check{};
 };
 using KubeHandler = std::function<Task<mcp::ToolResult>(mcp::ToolContext&, KubeCall&)>;
 
-/// Registers a Kubernetes tool: adds the `context` parameter in kubeconfig mode, and wraps
-/// `handler` so that the client and the target are resolved and checked first.
-void add_kube_tool(mcp::Server& server, const ToolEnv& env, Targets targets, mcp::ToolSpec spec, KubeHandler handler);
+/// Registers a Kubernetes tool: adds the `context` parameter in kubeconfig mode and `cluster` in
+/// federation mode, and wraps `handler` so that the client and the target are resolved and
+/// checked first. With `fan_out` (federation mode), the tool also takes `clusters` and a call
+/// that names several goes to `fan_out` instead.
+void add_kube_tool(mcp::Server& server, const ToolEnv& env, Targets targets, mcp::ToolSpec spec, KubeHandler handler,
+                   mcp::ToolHandler fan_out = nullptr);
+/// k8s_list_resources over several workload clusters (the `clusters` argument): one table with
+/// a CLUSTER column, each cluster's error listed instead of failing the call.
+Task<mcp::ToolResult> list_across_clusters(mcp::ToolContext& ctx, const ToolEnv& env);
 
 /// Registration of each group (each in its own file).
 void add_context_tools(mcp::Server& server, ToolEnv& env);
@@ -128,6 +145,7 @@ void add_log_tools(mcp::Server& server, ToolEnv& env);
 void add_mutating_tools(mcp::Server& server, ToolEnv& env);
 void add_exec_tools(mcp::Server& server, ToolEnv& env);
 void add_port_forward_tools(mcp::Server& server, ToolEnv& env);
+void add_capi_tools(mcp::Server& server, ToolEnv& env);  ///< only with env.federation
 
 /// Every tool of this build.
 void add_all_tools(mcp::Server& server, ToolEnv& env);

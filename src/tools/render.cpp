@@ -333,6 +333,10 @@ std::string align_columns(const std::vector<std::vector<std::string>>& rows) {
 }
 
 std::string render_table(const json::object& table, bool with_namespace) {
+  return align_columns(table_rows(table, with_namespace));
+}
+
+std::vector<std::vector<std::string>> table_rows(const json::object& table, bool with_namespace) {
   std::vector<std::size_t> cols;
   std::vector<std::string> header;
   std::vector<std::pair<std::string, std::string>> types;
@@ -368,7 +372,7 @@ std::string render_table(const json::object& table, bool with_namespace) {
       rows.push_back(std::move(row));
     }
   }
-  return align_columns(rows);
+  return rows;
 }
 
 }  // namespace mcpk::tools

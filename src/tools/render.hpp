@@ -28,5 +28,7 @@ std::string align_columns(const std::vector<std::vector<std::string>>& rows);
 /// (priority 0). With `with_namespace` a NAMESPACE column comes first. Cells of type "date"
 /// are shown as ages.
 std::string render_table(const json::object& table, bool with_namespace);
+/// The same as cells: the header row first, then one row per object.
+std::vector<std::vector<std::string>> table_rows(const json::object& table, bool with_namespace);
 
 }  // namespace mcpk::tools

@@ -354,7 +354,8 @@ void add_resource_tools(mcp::Server& server, ToolEnv& env) {
        .annotations = read_only(),
        .operation = "list",
        .handler = nullptr},
-      [&env](mcp::ToolContext& ctx, KubeCall& call) { return list_resources(ctx, env, call); });
+      [&env](mcp::ToolContext& ctx, KubeCall& call) { return list_resources(ctx, env, call); },
+      [&env](mcp::ToolContext& ctx) { return list_across_clusters(ctx, env); });
   add_kube_tool(server, env, Targets::resource_type,
                 {.name = "k8s_describe_resource",
                  .title = "Describe a resource",

@@ -103,16 +103,19 @@ def test_mutating_calls_are_audit_logged_without_secret_values(cluster, objects)
     assert "super-secret-audit-value" not in everything and "c3VwZXItc2VjcmV0" not in everything
 
 
-async def test_flags_of_unlanded_features_are_refused(cluster):
-    # README: a flag whose feature has not landed is refused at start with exit 3 and its name.
+async def test_flags_that_would_do_nothing_are_refused(cluster):
+    # README: no flag is silently accepted. Federation flags without --enable-capi would do nothing.
     from conftest import run, BIN
     for flag, named in (("--capi-mode=sso-passthrough", "--capi-mode"),
                         ('--capi-group-mappings={"oidc:a": "b"}', "--capi-group-mappings")):
-        r = run(BIN, "serve", flag)
-        assert r.returncode == 3 and named in r.stderr, (flag, r.stderr)
-    # ... but their values are checked already: a malformed one is exit 2, naming it.
+        r = run(BIN, "serve", flag, stdin=subprocess.DEVNULL)
+        assert r.returncode == 2 and f"{named}: needs --enable-capi" in r.stderr, (flag, r.stderr)
+    # a malformed value is exit 2, naming it
     r = run(BIN, "serve", stdin=subprocess.DEVNULL, env={"WC_GROUP_MAPPINGS": "[1]"})
     assert r.returncode == 2 and "WC_GROUP_MAPPINGS" in r.stderr, r.stderr
+    # --enable-capi needs each user's own identity
+    r = run(BIN, "serve", "--enable-capi", stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "--enable-capi: needs --enable-oauth and --downstream-oauth" in r.stderr, r.stderr
     # OAuth has landed: its flags do nothing without --enable-oauth, so they are refused (exit 2).
     r = run(BIN, "serve", "--dex-client-id=x", stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "--dex-client-id: needs --enable-oauth" in r.stderr, r.stderr
